@@ -1,0 +1,216 @@
+"""The ``jiangxin`` command line. Exit codes: 0 done, 1 refused (nothing written), 2 wrong usage."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import random
+import sys
+from pathlib import Path
+
+from sqlalchemy import exists, select
+from sqlalchemy.exc import OperationalError
+
+from core import auth
+from core.audit import Actor
+from core.config import ConfigError, load_settings
+from core.counties import county_name, load_counties
+from core.db import get_engine, read_session, session_scope
+from core.migrate import SchemaOutOfDate, check_schema, upgrade
+from core.models import ROLE_LABELS, ROLES, User
+from core.plugins import SOURCE_LABELS, get_host
+
+DEMO_PASSWORD = "jiangxin-demo"
+DEMO_ACCOUNTS = (  # username, display name, role, county
+    ("demo_admin", "演示管理员", "admin", None),
+    ("demo_reviewer", "演示审核员", "reviewer", None),
+    ("demo_manager", "演示领导", "manager", None),
+    ("demo_staff", "演示建德工作人员", "staff", "330182"),
+)
+CLI_ACTOR = Actor(f"cli:{os.environ.get('USER', 'unknown')}", "admin", None)
+DASHBOARD_APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+
+
+class Refused(Exception):
+    """The input was refused: print the message, exit 1."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return args.func(args) or 0
+    except (Refused, auth.AccountError, ConfigError, SchemaOutOfDate) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OperationalError as exc:
+        print(f"error: cannot use the database: {exc.orig}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="jiangxin", description="Jiangxin (匠心) dashboard")
+    sub = p.add_subparsers(metavar="COMMAND")
+
+    run = sub.add_parser("run", help="start the dashboard")
+    run.add_argument("--port", type=int, default=8501)
+    run.set_defaults(func=cmd_run)
+
+    sub.add_parser("init-db", help="create or upgrade the database schema").set_defaults(func=cmd_init_db)
+
+    demo = sub.add_parser("demo", help="fill an empty database with demo data and accounts")
+    demo.add_argument("--password", default=DEMO_PASSWORD)
+    demo.add_argument("--seed", type=int, default=20260926)
+    demo.add_argument("--if-empty", action="store_true",
+                      help="do nothing (exit 0) when the database already has accounts")
+    demo.set_defaults(func=cmd_demo)
+
+    sub.add_parser("plugins", help="list plugins, loaded or failed").set_defaults(func=cmd_plugins)
+
+    users = sub.add_parser("users", help="manage accounts")
+    usub = users.add_subparsers(metavar="ACTION", required=True)
+    add = usub.add_parser("add", help="create an account")
+    add.add_argument("username")
+    add.add_argument("--name", required=True, help="display name")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--county", help="county code; omit for the whole city")
+    add.add_argument("--password", help="read from the terminal when omitted")
+    add.set_defaults(func=cmd_users_add)
+    usub.add_parser("list", help="list accounts").set_defaults(func=cmd_users_list)
+    dis = usub.add_parser("disable", help="disable (or --enable) an account")
+    dis.add_argument("username")
+    dis.add_argument("--enable", action="store_true")
+    dis.set_defaults(func=cmd_users_disable)
+    pw = usub.add_parser("passwd", help="set an account's password (and lift a lockout)")
+    pw.add_argument("username")
+    pw.add_argument("--password", help="read from the terminal when omitted")
+    pw.set_defaults(func=cmd_users_passwd)
+    return p
+
+
+def _ready_host():
+    """The plugin host, after checking that the schema is current."""
+    host = get_host()
+    check_schema(get_engine(), host)
+    return host
+
+
+def _password(given: str | None) -> str:
+    if given is not None:
+        return given
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("password: ")
+    if first != getpass.getpass("again: "):
+        raise Refused("the two passwords differ")
+    return first
+
+
+def cmd_run(args) -> int:
+    settings = load_settings()
+    settings.require_cookie_key()
+    _ready_host()
+    os.execvp(sys.executable, [
+        sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
+        "--server.port", str(args.port), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
+    ])
+    return 0
+
+
+def cmd_init_db(_args) -> int:
+    host = get_host()
+    upgrade(get_engine(), host)
+    print(f"database at head: {get_engine().url.render_as_string(hide_password=True)}")
+    for plugin, path in host.migration_dirs.items():
+        print(f"  {plugin}: {path}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from faker import Faker
+
+    host = _ready_host()
+    with read_session() as session:
+        has_accounts = session.scalar(select(exists().where(User.id.is_not(None))))
+    if has_accounts:
+        if args.if_empty:
+            print("database already has data: demo not loaded")
+            return 0
+        raise Refused("the database already has accounts: the demo only fills an empty database")
+    faker = Faker("zh_CN")
+    faker.seed_instance(args.seed)
+    random.seed(args.seed)
+    with session_scope(Actor("demo", "admin", None)) as session:
+        for username, name, role, county in DEMO_ACCOUNTS:
+            auth.create_user(session, username, name, role, county, args.password)
+        host.call_each("jiangxin_demo_data", savepoints=session, session=session, faker=faker,
+                       seed=args.seed)
+    for record in host.failed():
+        for problem in record.problems:
+            if problem.startswith("jiangxin_demo_data"):
+                print(f"warning: plugin {record.name} added no demo data: {problem}", file=sys.stderr)
+    print(f"demo accounts (password: {args.password}):")
+    for username, _name, role, county in DEMO_ACCOUNTS:
+        print(f"  {username:<14} {ROLE_LABELS[role]} · {county_name(county)}")
+    return 0
+
+
+def cmd_plugins(_args) -> int:
+    host = get_host()
+    for r in host.records.values():
+        state = {"loaded": "loaded", "failed": "FAILED", "disabled": "disabled"}[r.status]
+        print(f"{r.name:<20} {state:<9} {r.version or '-':<8} {SOURCE_LABELS.get(r.source, r.source)}"
+              f"  {r.location}")
+        if r.hooks:
+            print(f"    hooks: {', '.join(r.hooks)}")
+        if r.error:
+            print(f"    error: {r.error}")
+        for problem in r.problems:
+            print(f"    problem: {problem}")
+    return 1 if host.failed() else 0
+
+
+def cmd_users_add(args) -> int:
+    _ready_host()
+    county = args.county
+    if county is not None and county not in {c.code for c in load_counties()}:
+        raise Refused(f"unknown county code {county}")
+    with session_scope(CLI_ACTOR) as session:
+        auth.create_user(session, args.username, args.name, args.role, county, _password(args.password))
+    print(f"created {args.username.lower()}")
+    return 0
+
+
+def cmd_users_list(_args) -> int:
+    _ready_host()
+    with read_session() as session:
+        users = session.scalars(select(User).order_by(User.username)).all()
+        for u in users:
+            state = "disabled" if u.disabled else "active"
+            print(f"{u.username:<20} {u.role:<9} {u.county_code or 'city':<7} {state:<9} {u.display_name}")
+    return 0
+
+
+def cmd_users_disable(args) -> int:
+    _ready_host()
+    with session_scope(CLI_ACTOR) as session:
+        auth.update_user(session, args.username, disabled=not args.enable)
+    print(f"{'enabled' if args.enable else 'disabled'} {args.username}")
+    return 0
+
+
+def cmd_users_passwd(args) -> int:
+    _ready_host()
+    with session_scope(CLI_ACTOR) as session:
+        auth.set_password(session, args.username, _password(args.password))
+    print(f"password set for {args.username}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,48 @@
+"""Metric values for the overview, cached until a table they read is written."""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy import select
+
+from core.audit import record
+from core.auth import CurrentUser
+from core.db import read_session, session_scope
+from core.metrics import Metric, MetricContext, MetricResult
+from core.models import DataVersion
+from core.ui import host
+
+
+def _versions() -> dict[str, int]:
+    with read_session() as session:
+        return dict(session.execute(select(DataVersion.table_name, DataVersion.version)).all())
+
+
+@st.cache_data(show_spinner=False, max_entries=1000, ttl=24 * 3600)
+def _compute(key: str, counties: tuple[str, ...] | None, year: int | None,
+             version: int) -> MetricResult:
+    # ``version`` is only part of the cache key: a write to a table the metric reads changes it.
+    metric = host().metrics[key]
+    with read_session() as session:
+        return metric.compute(MetricContext(session=session, counties=counties, year=year))
+
+
+def compute_tiles(metrics: list[Metric], counties, year) -> list[tuple[Metric, MetricResult | None]]:
+    """Each metric's result, or None where its computation failed (reported on 插件 page)."""
+    versions = _versions()
+    results = []
+    for metric in metrics:
+        tables = metric.tables if metric.tables is not None else versions.keys()
+        version = sum(versions.get(t, 0) for t in tables)
+        try:
+            results.append((metric, _compute(metric.key, counties, year, version)))
+        except Exception as exc:
+            plugin = host().plugin_of(metric.compute.__module__) or metric.key.split("-")[0]
+            host().report(plugin, f"指标 {metric.key} 计算失败: {type(exc).__name__}: {exc}", exc)
+            results.append((metric, None))
+    return results
+
+
+def log_download(user: CurrentUser, sheets: int) -> None:
+    with session_scope(user.actor) as session:
+        record(session, "export", summary=f"下载总览 Excel（{sheets} 个工作表）")

@@ -1,0 +1,31 @@
+"""我的账户: who I am, and changing my own password."""
+
+import streamlit as st
+
+from core import auth
+from core.counties import county_name
+from core.db import session_scope
+from core.models import ROLE_LABELS
+from core.ui import require
+
+user = require("core.account")
+st.title("我的账户")
+st.write(f"**{user.display_name}**（{user.username}）· {ROLE_LABELS.get(user.role, user.role)} · "
+         f"{county_name(user.county_code)}")
+
+with st.form("change_password", clear_on_submit=True):
+    st.subheader("修改密码")
+    old = st.text_input("原密码", type="password")
+    new = st.text_input("新密码", type="password", help="至少 8 个字符")
+    again = st.text_input("再次输入新密码", type="password")
+    if st.form_submit_button("保存"):
+        if new != again:
+            st.error("两次输入的新密码不一致")
+        else:
+            try:
+                with session_scope(user.actor) as session:
+                    auth.change_own_password(session, user.username, old, new)
+            except auth.AccountError as exc:
+                st.error(str(exc))
+            else:
+                st.success("密码已修改")

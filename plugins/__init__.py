@@ -1,0 +1,1 @@
+"""Built-in plugins: one package each, found by the plugin host."""

@@ -1,0 +1,8 @@
+"""A drop-in with a misspelled hook name: pluggy's check_pending turns it into a load failure."""
+
+from core.hookspecs import hookimpl
+
+
+@hookimpl
+def jiangxin_pagez():
+    return []
