@@ -1,0 +1,105 @@
+"""The real server in Debian's Chromium: sign in through the real form and see the overview."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import COOKIE_KEY, PASSWORD, ROOT, TEST_PLUGINS
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="Debian's chromium is not installed (.ci/run installs it)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, sqlite_template):
+    folder = tmp_path_factory.mktemp("browser")
+    shutil.copy(sqlite_template, folder / "jx.db")
+    port = free_port()
+    env = {**os.environ, "JIANGXIN_DATABASE_URL": f"sqlite:///{folder / 'jx.db'}",
+           "JIANGXIN_COOKIE_KEY": COOKIE_KEY, "JIANGXIN_PLUGIN_PATH": str(TEST_PLUGINS),
+           "JIANGXIN_VAR_DIR": str(folder / "var")}
+    for key in ("JIANGXIN_DEMO", "JIANGXIN_DISABLED_PLUGINS", "JIANGXIN_COUNTIES_FILE"):
+        env.pop(key, None)
+    log = open(folder / "server.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "run", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("server did not start:\n" + (folder / "server.log").read_text())
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def sign_in(page, username: str, password: str) -> None:
+    page.get_by_role("textbox", name="用户名").fill(username)
+    page.get_by_role("textbox", name="密码", exact=True).fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
+def test_sign_in_through_the_real_form_shows_the_overview(server, browser):
+    page = browser.new_page()
+    outside = []
+    page.on("request", lambda r: None if r.url.startswith((server, "data:", "blob:"))
+            else outside.append(r.url))
+    page.goto(server)
+    sign_in(page, "admin", PASSWORD)
+    page.get_by_role("heading", name="总览").wait_for(timeout=30_000)
+    page.get_by_text("测试便签数").wait_for()
+    assert page.get_by_test_id("stMetricValue").first.is_visible()
+    assert page.get_by_text("上次刷新").is_visible()
+    assert outside == []  # an internal tool: nothing is fetched from outside the server
+    page.close()
+
+
+def test_a_deep_link_survives_sign_in_and_forbidden_pages_stay_closed(server, browser):
+    page = browser.new_page()
+    page.goto(f"{server}/core-audit")
+    sign_in(page, "admin", PASSWORD)
+    page.get_by_role("heading", name="审计日志").wait_for(timeout=30_000)
+
+    staff = browser.new_page()
+    staff.goto(f"{server}/core-audit")
+    sign_in(staff, "staff_jd", PASSWORD)
+    staff.get_by_text("无权访问").wait_for(timeout=30_000)
+    assert staff.get_by_role("heading", name="审计日志").count() == 0
+    page.close()
+    staff.close()
