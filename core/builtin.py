@@ -79,7 +79,7 @@ def _writes(ctx: MetricContext) -> MetricResult:
     chart = None
     if rows:
         chart = (alt.Chart(pd.DataFrame(rows)).mark_bar()
-                 .encode(x=alt.X("日期:T", title="日期"), y=alt.Y("操作数:Q", title="操作数"),
+                 .encode(x=alt.X("日期:O", title="日期"), y=alt.Y("操作数:Q", title="操作数"),
                          tooltip=["日期", "操作数"]).properties(height=180))
     return MetricResult(value=sum(r["操作数"] for r in rows), help="近 30 天写入审计日志的操作",
                         chart=chart, rows=rows)

@@ -118,6 +118,8 @@ def cmd_run(args) -> int:
         sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
         "--server.port", str(args.port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
+        # A set address also stops Streamlit from asking an outside host for our public IP.
+        "--browser.serverAddress", os.environ.get("STREAMLIT_BROWSER_SERVER_ADDRESS", "localhost"),
     ])
     return 0
 

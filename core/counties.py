@@ -39,8 +39,8 @@ def load_counties() -> tuple[County, ...]:
 
 
 def county_name(code: str | None) -> str:
-    """The county's name for a code; "全市" for None (whole city); the code itself if unknown."""
-    if code is None:
+    """The county's name for a code; "全市" for None or "" (whole city); else the code itself."""
+    if not code:
         return "全市"
     return next((c.name for c in load_counties() if c.code == code), code)
 

@@ -12,7 +12,7 @@ import pytest
 from core import hookspecs
 from core.config import load_settings
 from core.plugins import PluginError, PluginHost, get_host
-from tests.helpers import BROKEN_PLUGINS, TEST_PLUGINS, signed_in_app, texts
+from tests.helpers import BROKEN_PLUGINS, TEST_PLUGINS, signed_in_app
 
 HELLO = textwrap.dedent('''
     import streamlit as st

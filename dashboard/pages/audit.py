@@ -29,21 +29,25 @@ def choices() -> tuple[list[str], list[str]]:
 
 actors, tables = choices()
 c1, c2, c3, c4 = st.columns(4)
-actor = c1.selectbox("用户", [None, *actors], format_func=lambda a: a or "全部用户")
-county = c2.selectbox("区县", [None] + [c.code for c in load_counties()],
-                      format_func=lambda c: "全部区县" if c is None else county_name(c))
-table = c3.selectbox("数据表", [None, *tables], format_func=lambda t: t or "全部数据表")
+actor = c1.selectbox("用户", ["", *actors], format_func=lambda a: a or "全部用户")
+county = c2.selectbox("区县", [""] + [c.code for c in load_counties()],
+                      format_func=lambda c: county_name(c) if c else "全部区县")
+table = c3.selectbox("数据表", ["", *tables], format_func=lambda t: t or "全部数据表")
 today = dt.date.today()
 dates = c4.date_input("日期", value=(today - dt.timedelta(days=30), today), max_value=today)
 since, until = (dates if isinstance(dates, tuple) and len(dates) == 2 else (None, None))
 flt = AuditFilter(actor=actor, county=county, table=table, since=since, until=until)
 
 
+def changes(values: dict | None) -> str:
+    return "；".join(f"{k}: {v}" for k, v in values.items()) if values else ""
+
+
 def row(e: AuditEntry) -> dict:
     return {"时间": format_time(e.at), "用户": e.actor, "用户区县": county_name(e.actor_county),
             "操作": ACTION_LABELS.get(e.action, e.action), "数据表": e.table_name or "",
             "记录": e.row_id or "", "区县": county_name(e.county_code) if e.county_code else "",
-            "修改前": e.before or "", "修改后": e.after or "", "说明": e.summary}
+            "修改前": changes(e.before), "修改后": changes(e.after), "说明": e.summary}
 
 
 with read_session() as session:

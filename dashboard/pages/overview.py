@@ -24,14 +24,14 @@ else:
     st.title("总览")
     left, right, _ = st.columns([2, 1, 3])
     if user.county_code is None:
-        options = [None] + [c.code for c in load_counties()]
+        options = [""] + [c.code for c in load_counties()]  # "": the whole city
         chosen = left.selectbox("区县", options, format_func=county_name, key="overview_county")
     else:
         chosen = left.selectbox("区县", [user.county_code], format_func=county_name, disabled=True)
-    counties = None if chosen is None else (chosen,)
-    year = right.selectbox("年度", [None, *range(this_year, this_year - 10, -1)],
-                           format_func=lambda y: "全部年度" if y is None else f"{y} 年",
-                           key="overview_year")
+    counties = (chosen,) if chosen else None
+    year = right.selectbox("年度", [0, *range(this_year, this_year - 10, -1)],
+                           format_func=lambda y: f"{y} 年" if y else "全部年度",
+                           key="overview_year") or None
 
 if not metrics:
     st.info("暂无可显示的指标。启用名册等插件后，这里会显示各项统计。")

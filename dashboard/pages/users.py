@@ -11,7 +11,7 @@ from core.ui import format_time, require
 
 admin = require("core.users")
 st.title("用户")
-county_options = [None] + [c.code for c in load_counties()]
+county_options = [""] + [c.code for c in load_counties()]  # "": the whole city
 
 
 def role_label(role: str) -> str:
@@ -38,7 +38,7 @@ with create, st.form("create_user", clear_on_submit=True):
     if st.form_submit_button("创建"):
         try:
             with session_scope(admin.actor) as session:
-                auth.create_user(session, username, name, role, county, password)
+                auth.create_user(session, username, name, role, county or None, password)
         except auth.AccountError as exc:
             st.error(str(exc))
         else:
@@ -54,8 +54,7 @@ with edit:
             new_role = st.selectbox("角色", ROLES, index=ROLES.index(target.role),
                                     format_func=role_label)
             new_county = st.selectbox("区县", county_options,
-                                      index=county_options.index(target.county_code)
-                                      if target.county_code in county_options else 0,
+                                      index=county_options.index(target.county_code or ""),
                                       format_func=county_name)
             disabled = st.checkbox("停用此账户", value=target.disabled)
             new_password = st.text_input("重置密码（留空则不变）", type="password")
@@ -63,7 +62,7 @@ with edit:
                 try:
                     with session_scope(admin.actor) as session:
                         auth.update_user(session, target.username, role=new_role,
-                                         county_code=new_county, disabled=disabled)
+                                         county_code=new_county or None, disabled=disabled)
                         if new_password:
                             auth.set_password(session, target.username, new_password)
                 except auth.AccountError as exc:
