@@ -90,7 +90,11 @@ def record(
     after: dict | None = None,
     summary: str = "",
 ) -> None:
-    """Append one audit entry in the session's transaction (it commits or rolls back with it)."""
+    """Append one audit entry in the session's transaction (it commits or rolls back with it).
+
+    Recording changes no data version: the rows an action changes through the ORM bump their
+    own tables; a bulk write through SQLAlchemy Core calls :func:`bump_versions` itself.
+    """
     actor = _actor(session)
     session.execute(
         insert(AuditEntry).values(
@@ -106,8 +110,6 @@ def record(
             summary=summary,
         )
     )
-    if table:
-        bump_versions(session, {table})
 
 
 def bump_versions(session: Session, tables: set[str]) -> None:

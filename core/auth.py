@@ -150,16 +150,24 @@ def load_current_user(session: Session, username: str) -> CurrentUser | None:
 # --- lockout -----------------------------------------------------------------------------
 
 
+def _lock_end(times: list[dt.datetime]) -> dt.datetime | None:
+    """The end of the latest lock among sorted failure times: a lock starts at any failure that
+    is the LOCK_THRESHOLD-th within LOCK_WINDOW, and lasts LOCK_WINDOW from then."""
+    ends = [times[i] + LOCK_WINDOW for i in range(LOCK_THRESHOLD - 1, len(times))
+            if times[i] - times[i - LOCK_THRESHOLD + 1] <= LOCK_WINDOW]
+    return max(ends, default=None)
+
+
 def locked_until(session: Session, username: str, now: dt.datetime | None = None) -> dt.datetime | None:
-    """When the account's lock ends, if LOCK_THRESHOLD failures fell within LOCK_WINDOW."""
+    """When the account's lock ends, or None when it is not locked at ``now``."""
     now = now or utcnow()
-    recent = session.scalars(
+    times = session.scalars(
         select(LoginFailure.at).where(LoginFailure.username == username)
-        .where(LoginFailure.at > now - LOCK_WINDOW).order_by(LoginFailure.at.desc())
+        .where(LoginFailure.at > now - 2 * LOCK_WINDOW).where(LoginFailure.at <= now)
+        .order_by(LoginFailure.at)
     ).all()
-    if len(recent) < LOCK_THRESHOLD:
-        return None
-    return recent[LOCK_THRESHOLD - 1] + LOCK_WINDOW
+    end = _lock_end(list(times))
+    return end if end is not None and end > now else None
 
 
 def record_failure(session: Session, username: str) -> dt.datetime | None:
@@ -189,11 +197,11 @@ def authenticator_credentials(session: Session) -> tuple[dict, set[str]]:
     Disabled accounts are left out; locked ones get a hash no password matches.
     """
     now = utcnow()
-    threshold = (
-        select(LoginFailure.username).where(LoginFailure.at > now - LOCK_WINDOW)
+    candidates = session.scalars(
+        select(LoginFailure.username).where(LoginFailure.at > now - 2 * LOCK_WINDOW)
         .group_by(LoginFailure.username).having(func.count() >= LOCK_THRESHOLD)
-    )
-    locked = set(session.scalars(threshold))
+    ).all()
+    locked = {name for name in candidates if locked_until(session, name, now)}
     users = session.scalars(select(User).where(User.disabled.is_(False))).all()
     creds = {"usernames": {
         u.username: {

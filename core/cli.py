@@ -29,7 +29,8 @@ DEMO_ACCOUNTS = (  # username, display name, role, county
     ("demo_staff", "演示建德工作人员", "staff", "330182"),
 )
 CLI_ACTOR = Actor(f"cli:{os.environ.get('USER', 'unknown')}", "admin", None)
-DASHBOARD_APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DASHBOARD_APP = PROJECT_ROOT / "dashboard" / "app.py"
 
 
 class Refused(Exception):
@@ -114,8 +115,17 @@ def cmd_run(args) -> int:
     settings = load_settings()
     settings.require_cookie_key()
     _ready_host()
-    os.execvp(sys.executable, [
-        sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
+    # Streamlit reads .streamlit/config.toml from its working directory and puts that directory
+    # first on the import path: start it from the project, with every setting made absolute.
+    os.environ["JIANGXIN_VAR_DIR"] = str(settings.var_dir)
+    os.environ["JIANGXIN_DATABASE_URL"] = settings.database_url
+    os.environ["JIANGXIN_PLUGIN_PATH"] = os.pathsep.join(str(p) for p in settings.plugin_path)
+    if settings.counties_file:
+        os.environ["JIANGXIN_COUNTIES_FILE"] = str(settings.counties_file.resolve())
+    os.chdir(PROJECT_ROOT)
+    streamlit = Path(sys.executable).with_name("streamlit")
+    os.execv(streamlit, [
+        str(streamlit), "run", str(DASHBOARD_APP),
         "--server.port", str(args.port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
         # A set address also stops Streamlit from asking an outside host for our public IP.

@@ -71,10 +71,19 @@ def _demo_cookie_key(var_dir: Path) -> str:
     return key
 
 
+def _absolute_sqlite(url: str) -> str:
+    """A relative SQLite path made absolute, so every process opens the same file."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        return prefix + str(Path(url[len(prefix):]).resolve())
+    return url
+
+
 def load_settings() -> Settings:
     """Read the settings from the environment (cheap; call it where needed)."""
     var_dir = Path(os.environ.get("JIANGXIN_VAR_DIR") or "var").resolve()
-    url = os.environ.get("JIANGXIN_DATABASE_URL") or f"sqlite:///{var_dir / 'jiangxin.db'}"
+    url = _absolute_sqlite(os.environ.get("JIANGXIN_DATABASE_URL")
+                           or f"sqlite:///{var_dir / 'jiangxin.db'}")
     raw_path = os.environ.get("JIANGXIN_PLUGIN_PATH", "")
     plugin_path = tuple(Path(p).resolve() for p in raw_path.split(os.pathsep) if p.strip())
     disabled = frozenset(

@@ -56,8 +56,9 @@ def jiangxin_pages() -> list[Page]:
 def jiangxin_models() -> list[type[Base]]:
     """Return the SQLAlchemy model classes (subclasses of ``core.db.Base``) this plugin owns.
 
-    The host checks that no two plugins own the same table and lets Alembic's autogenerate
-    see only the tables of the plugin being migrated. Prefix table names with the plugin name.
+    The host checks that no two plugins own the same table and that names start with the
+    plugin's name and an underscore; Alembic never proposes dropping a table that no loaded
+    plugin declares.
 
     Example::
 

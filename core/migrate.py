@@ -13,6 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine
 
 from core.plugins import PluginHost
@@ -21,7 +22,7 @@ SCRIPT_LOCATION = Path(__file__).resolve().parent / "migrations"
 
 
 class SchemaOutOfDate(RuntimeError):
-    """The database is behind the code (or ahead of it)."""
+    """The database is behind the code, or cannot be upgraded by it."""
 
 
 def alembic_config(host: PluginHost) -> Config:
@@ -37,9 +38,16 @@ def alembic_config(host: PluginHost) -> Config:
 def upgrade(engine: Engine, host: PluginHost) -> None:
     """Bring every branch (core and each plugin) to its head."""
     cfg = alembic_config(host)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "heads")
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "heads")
+    except CommandError as exc:
+        # Typically a revision of a plugin that is disabled or removed: Alembic needs every
+        # branch recorded in alembic_version to be present.
+        raise SchemaOutOfDate(
+            f"cannot upgrade the database: {exc}. Enable (or reinstall) the plugin that owns "
+            "that revision, then run `jiangxin init-db` again.") from exc
 
 
 def pending(engine: Engine, host: PluginHost) -> list[str]:

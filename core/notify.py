@@ -17,7 +17,8 @@ from core.plugins import PluginHost
 
 
 def notify(host: PluginHost, session: Session, event: str, **payload: Any) -> list[str]:
-    """Announce ``event`` to every plugin; return the names of the plugins that handled it."""
+    """Announce ``event`` to every plugin; return the plugins whose handler ran without error
+    (whether or not the event concerned them)."""
     results = host.call_each("jiangxin_notification", savepoints=session,
                              event=event, payload=payload, session=session)
     return [plugin for plugin, _ in results]

@@ -79,10 +79,12 @@ class PluginHost:
         self._load_all()
         self.permissions = self._collect_permissions()
         self.pages = self._collect_pages()
-        self.metrics = self._collect_unique("jiangxin_metrics", "key", "指标")
+        self.metrics = self._collect_unique("jiangxin_metrics", "key", "指标", namespaced=True)
         self.spreadsheet_tables = self._collect_unique("jiangxin_spreadsheet_tables", "name", "表格")
         self.table_owners = self._collect_models()
         self.migration_dirs = self._collect_migrations()
+        if self.settings.strict_plugins and self.failed():
+            raise PluginError("; ".join(f"{r.name}: {r.error or r.problems}" for r in self.failed()))
 
     # --- loading --------------------------------------------------------------------------
 
@@ -170,7 +172,7 @@ class PluginHost:
         """
         results = []
         hook = getattr(self.pm.hook, hook_name)
-        for impl in reversed(hook.get_hookimpls()):  # pluggy lists last-registered first
+        for impl in hook.get_hookimpls():  # registration order (pluggy *calls* them reversed)
             args = {a: kwargs[a] for a in impl.argnames}
             try:
                 if savepoints is None:
@@ -206,7 +208,9 @@ class PluginHost:
         found: dict = {}
         for plugin, perms in self.call_each("jiangxin_permissions"):
             for perm in perms or ():
-                if perm.name in found:
+                if not perm.name.startswith(f"{plugin}."):
+                    self.report(plugin, f"权限 {perm.name} 须以 {plugin}. 开头；已忽略")
+                elif perm.name in found:
                     self.report(plugin, f"权限 {perm.name} 已由其他插件声明，已忽略")
                 else:
                     found[perm.name] = perm
@@ -227,18 +231,27 @@ class PluginHost:
                 elif page.permission and page.permission not in self.permissions:
                     self.report(plugin, f"页面 {page.url_path} 需要的权限 {page.permission} "
                                         "未声明；该页面未加载")
+                elif page.default and plugin != "core":
+                    self.report(plugin, f"页面 {page.url_path} 不能设为首页（default）；该页面未加载")
                 else:
                     taken[page.url_path] = plugin
                     pages.append((plugin, page))
         return sorted(pages, key=lambda pp: (pp[1].order, pp[1].title))
 
-    def _collect_unique(self, hook_name: str, attr: str, label: str) -> dict:
+    def _collect_unique(self, hook_name: str, attr: str, label: str,
+                        namespaced: bool = False) -> dict:
         found: dict = {}
         owner: dict[str, str] = {}
         for plugin, items in self.call_each(hook_name):
+            prefix = self.records[plugin].url_prefix
             for item in items or ():
                 key = getattr(item, attr)
-                if key in found:
+                permission = getattr(item, "permission", None)
+                if namespaced and not key.startswith(prefix):
+                    self.report(plugin, f"{label} {key} 须以 {prefix} 开头；已忽略")
+                elif permission and permission not in self.permissions:
+                    self.report(plugin, f"{label} {key} 需要的权限 {permission} 未声明；已忽略")
+                elif key in found:
                     self.report(plugin, f"{label} {key} 已由插件 {owner[key]} 声明，已忽略")
                 else:
                     found[key], owner[key] = item, plugin
@@ -249,6 +262,8 @@ class PluginHost:
         for plugin, models in self.call_each("jiangxin_models"):
             for model in models or ():
                 table = model.__table__.name
+                if not table.startswith(f"{plugin}_"):
+                    self.report(plugin, f"数据表 {table} 须以 {plugin}_ 开头")
                 if table in owners and owners[table] != plugin:
                     self.report(plugin, f"数据表 {table} 已由插件 {owners[table]} 使用")
                 else:
@@ -275,10 +290,11 @@ class PluginHost:
             return False
         if permission is None:
             return True
+        impls = self.pm.hook.jiangxin_check_permission.get_hookimpls()
         verdicts = [v for _, v in self.call_each("jiangxin_check_permission",
                                                    user=user, permission=permission)]
-        if False in verdicts:
-            return False
+        if False in verdicts or len(verdicts) < len(impls):
+            return False  # a veto, or a checker that failed: fail closed
         if True in verdicts:
             return True
         declared = self.permissions.get(permission)

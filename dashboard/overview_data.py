@@ -8,6 +8,7 @@ from sqlalchemy import select
 from core.audit import record
 from core.auth import CurrentUser
 from core.db import read_session, session_scope
+from core.excel import workbook_bytes
 from core.metrics import Metric, MetricContext, MetricResult
 from core.models import DataVersion
 from core.ui import host
@@ -41,6 +42,13 @@ def compute_tiles(metrics: list[Metric], counties, year) -> list[tuple[Metric, M
             host().report(plugin, f"指标 {metric.key} 计算失败: {type(exc).__name__}: {exc}", exc)
             results.append((metric, None))
     return results
+
+
+def overview_workbook(results: list[tuple[Metric, MetricResult | None]]) -> tuple[int, bytes]:
+    """The overview as one .xlsx: a sheet per tile (its rows, or its headline figure)."""
+    sheets = {metric.title: result.rows or [{"指标": metric.title, "数值": result.value}]
+              for metric, result in results if result is not None}
+    return len(sheets), workbook_bytes(sheets)
 
 
 def log_download(user: CurrentUser, sheets: int) -> None:

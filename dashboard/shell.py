@@ -26,6 +26,7 @@ from core.ui import FORBIDDEN, NAV_KEY, USER_KEY
 log = logging.getLogger("jiangxin.shell")
 
 START_PAGE_KEY = "jiangxin_start_page"  # lets tests open a given page as the first one
+SET_COOKIE_KEY = "jiangxin_set_cookie"
 COOKIE_NAME = "jiangxin_auth"
 COOKIE_EXPIRY_DAYS = 0.5  # a working day; the cookie is readable by scripts, keep it short
 LOGIN_FIELDS = {"Form name": "登录", "Username": "用户名", "Password": "密码", "Login": "登录"}
@@ -56,6 +57,8 @@ def main() -> None:
     authenticator = stauth.Authenticate(credentials, COOKIE_NAME, cookie_key, COOKIE_EXPIRY_DAYS,
                                         login_sleep_time=0)
     user = _signed_in_user(authenticator)
+    if user is not None and not _sidebar(authenticator, user):
+        user = None  # signed out just now: fall through to the sign-in form in this same run
     if user is None:
         # Register the pages (hidden) so a deep link survives sign-in, but run none of them.
         st.navigation(_streamlit_pages(host, None)[0], position="hidden")
@@ -63,9 +66,14 @@ def main() -> None:
         st.stop()
 
     st.session_state[USER_KEY] = user
+    if st.session_state.pop(SET_COOKIE_KEY, False):
+        # Set the sign-in cookie in a run that is not cut short: the run that accepted the form
+        # reruns at once to draw the page, which would drop streamlit-authenticator's own
+        # cookie component before the browser mounted it.
+        with st.sidebar:
+            authenticator.cookie_controller.set_cookie()
     sections, declared = _streamlit_pages(host, user)
     current = st.navigation(sections)
-    _sidebar(authenticator, user)
     _run_page(host, user, current, *declared[id(current)])
 
 
@@ -119,6 +127,7 @@ def _sign_in(authenticator, credentials: dict, locked: set[str]) -> None:
 
 def _on_login(info: dict) -> None:
     username = info["username"]
+    st.session_state[SET_COOKIE_KEY] = True
     with session_scope(Actor(username, (info.get("roles") or ["?"])[0])) as session:
         auth.clear_failures(session, username)
         record(session, "login", table="core_user", row_id=username, summary="登录")
@@ -159,14 +168,24 @@ def _streamlit_pages(host: PluginHost, user: auth.CurrentUser | None):
     return dict(sections), declared
 
 
-def _sidebar(authenticator, user: auth.CurrentUser) -> None:
+def _sidebar(authenticator, user: auth.CurrentUser) -> bool:
+    """Who is signed in, and the sign-out button; False when the user signed out just now.
+
+    Sign-out runs before the page so nothing of it is drawn for a signed-out user, and without a
+    rerun (a rerun would keep the cookie and sign the user straight back in).
+    """
     from core.counties import county_name
     from core.models import ROLE_LABELS
 
-    with st.sidebar:
-        st.caption(f"{user.display_name} · {ROLE_LABELS.get(user.role, user.role)} · "
-                   f"{county_name(user.county_code)}")
-        authenticator.logout("退出登录", location="sidebar", key="Logout", callback=_on_logout)
+    who = st.sidebar.empty()
+    who.caption(f"{user.display_name} · {ROLE_LABELS.get(user.role, user.role)} · "
+                f"{county_name(user.county_code)}")
+    # Not in a placeholder: clearing it would drop the component that deletes the cookie.
+    authenticator.logout("退出登录", location="sidebar", key="Logout", callback=_on_logout)
+    if st.session_state.get("authentication_status"):
+        return True
+    who.empty()
+    return False
 
 
 def _run_page(host: PluginHost, user: auth.CurrentUser, current, plugin: str, page) -> None:

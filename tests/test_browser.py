@@ -69,7 +69,28 @@ def browser():
         b.close()
 
 
+def wait_for(page, locator, timeout: int = 30_000) -> None:
+    """Wait until ``locator`` is visible; on time-out, fail with what the page shows instead."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        locator.wait_for(timeout=timeout)
+    except PlaywrightTimeout:
+        pytest.fail(f"{locator} never appeared; the page shows:\n{page.inner_text('body')}")
+
+
+def settled(page) -> None:
+    """Wait until the app's script has finished its run (the sign-in cookie component may
+    rerun it once after load; a form filled during that rerun would be redrawn empty)."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]',
+                           timeout=30_000)
+    page.wait_for_timeout(300)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]',
+                           timeout=30_000)
+
+
 def sign_in(page, username: str, password: str) -> None:
+    settled(page)
     page.get_by_role("textbox", name="用户名").fill(username)
     page.get_by_role("textbox", name="密码", exact=True).fill(password)
     page.get_by_role("button", name="登录").click()
@@ -82,11 +103,24 @@ def test_sign_in_through_the_real_form_shows_the_overview(server, browser):
             else outside.append(r.url))
     page.goto(server)
     sign_in(page, "admin", PASSWORD)
-    page.get_by_role("heading", name="总览").wait_for(timeout=30_000)
-    page.get_by_text("测试便签数").wait_for()
+    wait_for(page, page.get_by_role("heading", name="总览"))
+    wait_for(page, page.get_by_text("测试便签数"))
     assert page.get_by_test_id("stMetricValue").first.is_visible()
-    assert page.get_by_text("上次刷新").is_visible()
+    wait_for(page, page.get_by_text("上次刷新"))
     assert outside == []  # an internal tool: nothing is fetched from outside the server
+
+    page.reload()  # the sign-in cookie keeps the user signed in
+    wait_for(page, page.get_by_role("heading", name="总览"))
+    settled(page)
+    page.get_by_role("button", name="退出登录").click()
+    wait_for(page, page.get_by_role("textbox", name="用户名").first)
+    settled(page)
+    # one sign-in form once the app has settled (a stale copy may show during the rerun)
+    page.wait_for_function(
+        "document.querySelectorAll('input[aria-label=\"用户名\"]').length === 1", timeout=10_000)
+    page.reload()  # and signing out removed it
+    wait_for(page, page.get_by_role("textbox", name="用户名"))
+    assert page.get_by_role("heading", name="总览").count() == 0
     page.close()
 
 
@@ -94,12 +128,12 @@ def test_a_deep_link_survives_sign_in_and_forbidden_pages_stay_closed(server, br
     page = browser.new_page()
     page.goto(f"{server}/core-audit")
     sign_in(page, "admin", PASSWORD)
-    page.get_by_role("heading", name="审计日志").wait_for(timeout=30_000)
+    wait_for(page, page.get_by_role("heading", name="审计日志"))
 
     staff = browser.new_page()
     staff.goto(f"{server}/core-audit")
     sign_in(staff, "staff_jd", PASSWORD)
-    staff.get_by_text("无权访问").wait_for(timeout=30_000)
+    wait_for(staff, staff.get_by_text("无权访问"))
     assert staff.get_by_role("heading", name="审计日志").count() == 0
     page.close()
     staff.close()

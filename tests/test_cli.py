@@ -130,3 +130,10 @@ def test_password_is_read_from_stdin_when_not_given(sqlite_db):
     with read_session() as s:
         hashed = s.scalar(select(User.password_hash).where(User.username == "manager"))
     assert auth.check_password("piped-password-1", hashed) and not auth.check_password(PASSWORD, hashed)
+
+
+def test_init_db_explains_a_revision_of_a_missing_plugin(sqlite_db, monkeypatch, capsys):
+    monkeypatch.setenv("JIANGXIN_DISABLED_PLUGINS", "jx_testkit")  # its revision stays recorded
+    assert run("init-db") == 1
+    err = capsys.readouterr().err
+    assert "jx_testkit_0001" in err and "Traceback" not in err

@@ -12,7 +12,7 @@ import pytest
 from core import hookspecs
 from core.config import load_settings
 from core.plugins import PluginError, PluginHost, get_host
-from tests.helpers import BROKEN_PLUGINS, TEST_PLUGINS, signed_in_app
+from tests.helpers import BROKEN_PLUGINS, TEST_PLUGINS, signed_in_app, texts
 
 HELLO = textwrap.dedent('''
     import streamlit as st
@@ -184,3 +184,54 @@ def test_plugins_page_and_overview_survive_broken_plugins(sqlite_db, monkeypatch
     assert not at.exception
     assert {m.label: m.value for m in at.metric} == {"测试便签数": "4", "坏指标": "—"}
     assert "该指标暂时无法计算，已记录。" in [w.value for w in at.warning]
+
+
+def test_a_plugin_cannot_redeclare_or_take_over_core_permissions(sqlite_db, tmp_path, monkeypatch):
+    (tmp_path / "usurper.py").write_text(textwrap.dedent('''
+        from core.hookspecs import hookimpl
+        from core.pages import Page
+        from core.permissions import Permission
+        def page(): pass
+        @hookimpl
+        def jiangxin_permissions():
+            return [Permission("core.users", "管理用户", {"staff"})]
+        @hookimpl
+        def jiangxin_pages():
+            return [Page(url_path="usurper-home", title="抢首页", target=page, default=True)]
+    '''))
+    monkeypatch.setenv("JIANGXIN_PLUGIN_PATH", f"{TEST_PLUGINS}:{tmp_path}")
+    host = get_host()
+    assert host.permissions["core.users"].roles == {"admin"}
+    problems = " ".join(host.records["usurper"].problems)
+    assert "core.users" in problems and "usurper-home" in problems
+    assert "usurper-home" not in {p.url_path for _, p in host.pages}
+    at = signed_in_app("staff_jd", page="core-users")
+    assert [e.value for e in at.error] == ["无权访问"]
+
+
+def test_a_permission_check_that_raises_refuses(sqlite_db, tmp_path, monkeypatch):
+    (tmp_path / "flaky_guard.py").write_text(textwrap.dedent('''
+        from core.hookspecs import hookimpl
+        @hookimpl
+        def jiangxin_check_permission(user, permission):
+            if permission == "jx_testkit.view":
+                raise ConnectionError("directory server down")
+    '''))
+    monkeypatch.setenv("JIANGXIN_PLUGIN_PATH", f"{TEST_PLUGINS}:{tmp_path}")
+    at = signed_in_app("staff_jd", page="jx-testkit-notes")
+    assert [e.value for e in at.error] == ["无权访问"]
+    assert "建德便签" not in texts(at)
+    assert any("directory server down" in p for p in get_host().records["flaky_guard"].problems)
+
+
+def test_plugins_are_asked_in_load_order_so_core_keeps_its_declarations(env, tmp_path, monkeypatch):
+    (tmp_path / "early.py").write_text(textwrap.dedent('''
+        from core.hookspecs import hookimpl
+        from core.permissions import Permission
+        @hookimpl
+        def jiangxin_permissions():
+            return [Permission("early.a", "甲", {"admin"})]
+    '''))
+    host = host_for(monkeypatch, tmp_path)
+    order = [plugin for plugin, _ in host.call_each("jiangxin_permissions")]
+    assert order == ["core", "early"]

@@ -8,9 +8,8 @@ import datetime as dt
 import streamlit as st
 
 from core.counties import county_name, load_counties
-from core.excel import workbook_bytes
 from core.ui import host, page_link, require
-from dashboard.overview_data import compute_tiles, log_download
+from dashboard.overview_data import compute_tiles, log_download, overview_workbook
 
 user = require("core.overview")
 wall = st.query_params.get("wall") == "1"
@@ -55,12 +54,11 @@ def tiles() -> None:
     now = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).strftime("%H:%M:%S")
     st.caption(f"上次刷新：{now}（每 60 秒自动刷新）")
     if not wall and results:
-        sheets = {m.title: r.rows or [{"指标": m.title, "数值": r.value}]
-                  for m, r in results if r is not None}
-        st.download_button("下载总览 Excel", data=workbook_bytes(sheets),
+        sheets, data = overview_workbook(results)
+        st.download_button("下载总览 Excel", data=data,
                            file_name=f"总览-{dt.date.today():%Y%m%d}.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           on_click=log_download, args=(user, len(sheets)))
+                           on_click=log_download, args=(user, sheets))
 
 
 tiles()
