@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 export JIANGXIN_VAR_DIR ?= $(CURDIR)/var
+PORT ?= 8501
 
 .PHONY: run test lint bench install install-test clean
 
@@ -27,7 +28,7 @@ run: install
 	JIANGXIN_DEMO=1 $(BIN)/jiangxin init-db
 	JIANGXIN_DEMO=1 $(BIN)/jiangxin demo --if-empty
 	@echo "demo accounts: demo_admin, demo_reviewer, demo_manager, demo_staff (建德市); password: jiangxin-demo"
-	JIANGXIN_DEMO=1 $(BIN)/jiangxin run --port $${PORT:-8501}
+	JIANGXIN_DEMO=1 $(BIN)/jiangxin run --port $(PORT)
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -54,8 +54,9 @@ def main() -> None:
 
     with read_session() as session:
         credentials, locked = auth.authenticator_credentials(session)
+    # Hashes come from the database (auto_hash off); no sleep, so deep links survive sign-in.
     authenticator = stauth.Authenticate(credentials, COOKIE_NAME, cookie_key, COOKIE_EXPIRY_DAYS,
-                                        login_sleep_time=0)
+                                        auto_hash=False, login_sleep_time=0)
     user = _signed_in_user(authenticator)
     if user is not None and not _sidebar(authenticator, user):
         user = None  # signed out just now: fall through to the sign-in form in this same run
