@@ -46,11 +46,9 @@ def main() -> None:
         _check_schema_once(host)
     except ConfigError as exc:
         log.error("configuration: %s", exc)
-        st.error(f"系统配置错误，请联系管理员：{exc}")
-        st.stop()
+        _stop(f"系统配置错误，请联系管理员：{exc}")
     except SchemaOutOfDate as exc:
-        st.error(str(exc))
-        st.stop()
+        _stop(str(exc))
 
     with read_session() as session:
         credentials, locked = auth.authenticator_credentials(session)
@@ -76,6 +74,14 @@ def main() -> None:
     sections, declared = _streamlit_pages(host, user)
     current = st.navigation(sections)
     _run_page(host, user, current, *declared[id(current)])
+
+
+def _stop(message: str) -> None:
+    """Show ``message`` alone and end the run. An (empty) navigation keeps Streamlit from
+    listing the files of dashboard/pages/ as pages."""
+    st.navigation([st.Page(lambda: None, title="匠心", url_path="unavailable")], position="hidden")
+    st.error(message)
+    st.stop()
 
 
 def _check_schema_once(host: PluginHost) -> None:

@@ -107,6 +107,9 @@ def test_sign_in_through_the_real_form_shows_the_overview(server, browser):
     wait_for(page, page.get_by_text("测试便签数"))
     assert page.get_by_test_id("stMetricValue").first.is_visible()
     wait_for(page, page.get_by_text("上次刷新"))
+    nav = page.get_by_test_id("stSidebarNav")
+    for title in ("总览", "测试便签", "插件", "审计日志", "用户", "我的账户"):
+        assert nav.get_by_text(title, exact=True).is_visible(), title
     assert outside == []  # an internal tool: nothing is fetched from outside the server
 
     page.reload()  # the sign-in cookie keeps the user signed in
