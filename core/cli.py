@@ -20,6 +20,7 @@ from core.db import get_engine, read_session, session_scope
 from core.migrate import SchemaOutOfDate, check_schema, upgrade
 from core.models import ROLE_LABELS, ROLES, User
 from core.plugins import SOURCE_LABELS, get_host
+from core.xlsx_import import UnreadableFile
 
 DEMO_PASSWORD = "jiangxin-demo"
 DEMO_ACCOUNTS = (  # username, display name, role, county
@@ -37,6 +38,10 @@ class Refused(Exception):
     """The input was refused: print the message, exit 1."""
 
 
+class Usage(Exception):
+    """Wrong usage or an unreadable file: print the message, exit 2."""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -48,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     except (Refused, auth.AccountError, ConfigError, SchemaOutOfDate) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except (Usage, UnreadableFile) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except OperationalError as exc:
         print(f"error: cannot use the database: {exc.orig}", file=sys.stderr)
         return 1
@@ -71,6 +79,22 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
 
     sub.add_parser("plugins", help="list plugins, loaded or failed").set_defaults(func=cmd_plugins)
+
+    tpl = sub.add_parser("template", help="write an empty spreadsheet to fill in")
+    tpl.add_argument("table")
+    tpl.add_argument("file", type=Path)
+    tpl.set_defaults(func=cmd_template)
+    imp = sub.add_parser("import", help="import a spreadsheet: all rows or none")
+    imp.add_argument("table")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--county", help="county code: rows must belong to it (blank ones get it)")
+    imp.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+    imp.set_defaults(func=cmd_import)
+    exp = sub.add_parser("export", help="export a table to .xlsx")
+    exp.add_argument("table")
+    exp.add_argument("file", type=Path)
+    exp.add_argument("--county", help="county code; omit for the whole city")
+    exp.set_defaults(func=cmd_export)
 
     users = sub.add_parser("users", help="manage accounts")
     usub = users.add_subparsers(metavar="ACTION", required=True)
@@ -185,6 +209,68 @@ def cmd_plugins(_args) -> int:
         for problem in r.problems:
             print(f"    problem: {problem}")
     return 1 if host.failed() else 0
+
+
+def _table(host, name: str):
+    table = host.spreadsheet_tables.get(name)
+    if table is None:
+        known = ", ".join(host.spreadsheet_tables) or "none"
+        raise Usage(f"unknown table {name!r} (tables: {known})")
+    return table
+
+
+def _county_scope(code: str | None) -> tuple[str, ...] | None:
+    if code is None:
+        return None
+    if code not in {c.code for c in load_counties()}:
+        raise Usage(f"unknown county code {code}")
+    return (code,)
+
+
+def cmd_template(args) -> int:
+    from core.excel import template_bytes
+
+    table = _table(get_host(), args.table)
+    args.file.write_bytes(template_bytes(table))
+    print(f"template for {table.name} ({table.title}) written to {args.file}")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from core.xlsx_import import import_file
+
+    table = _table(_ready_host(), args.table)
+    counties = _county_scope(args.county)
+    if not args.file.is_file():
+        raise Usage(f"no such file: {args.file}")
+    result = import_file(table, args.file, CLI_ACTOR, counties=counties, dry_run=args.dry_run)
+    for problem in result.problems:
+        where = f"row {problem.row}" if problem.row else "file"
+        print(f"{where}, {problem.header}: {problem.reason}" if problem.header
+              else f"{where}: {problem.reason}")
+    if result.ignored_columns:
+        print(f"ignored columns: {', '.join(result.ignored_columns)}")
+    if result.already_present:
+        rows = ", ".join(map(str, result.already_present[:20]))
+        more = " ..." if len(result.already_present) > 20 else ""
+        print(f"already present, skipped: {len(result.already_present)} rows ({rows}{more})")
+    if not result.ok:
+        print(f"refused: {len(result.problems)} problems in {result.rows} rows; nothing was written")
+        return 1
+    if args.dry_run:
+        print(f"dry run: {result.rows} rows read, {result.to_write} would be imported; nothing was written")
+    else:
+        print(f"imported {result.written} of {result.rows} rows into {table.name}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from core.excel import export_file
+
+    table = _table(_ready_host(), args.table)
+    count = export_file(table, args.file, CLI_ACTOR, _county_scope(args.county))
+    print(f"exported {count} rows of {table.name} to {args.file}")
+    return 0
 
 
 def cmd_users_add(args) -> int:

@@ -45,10 +45,19 @@ def county_name(code: str | None) -> str:
     return next((c.name for c in load_counties() if c.code == code), code)
 
 
+def county_lookup() -> dict[str, str]:
+    """Code and name -> code, for reading counties as staff write them."""
+    return _lookup(load_settings().counties_file or DEFAULT_FILE)
+
+
+@lru_cache(maxsize=8)
+def _lookup(path: Path) -> dict[str, str]:
+    found = {}
+    for c in _read(path):
+        found[c.code] = found[c.name] = c.code
+    return found
+
+
 def resolve_county(value: str) -> str | None:
     """A county code from a code or a name (as staff write it in spreadsheets), else None."""
-    value = value.strip()
-    for c in load_counties():
-        if value in (c.code, c.name):
-            return c.code
-    return None
+    return county_lookup().get(value.strip())

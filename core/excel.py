@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import itertools
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
@@ -36,13 +37,17 @@ def safe_sheet_title(title: str, taken: set[str]) -> str:
 
 
 def _cell(ws, value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.data_type = "s"  # a string cell, never parsed as a formula
-        return cell
-    if isinstance(value, dict | list):
+    if isinstance(value, str):
+        if value.startswith(FORMULA_PREFIXES):
+            cell = WriteOnlyCell(ws, value=value)
+            cell.data_type = "s"  # a string cell, never parsed as a formula
+            return cell
+        return value
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict | list | tuple):  # YearMonth too: written as 1968-05
         return str(value)
-    return value
+    return value  # numbers as numbers; openpyxl gives dates a date format itself
 
 
 def _width(value: Any) -> int:
@@ -51,17 +56,20 @@ def _width(value: Any) -> int:
 
 
 def write_sheet(wb: Workbook, title: str, rows: Iterable[Mapping[str, Any]], taken: set[str],
-                headers: list[str] | None = None) -> int:
-    """Append a sheet with a frozen, filtered header row; return the number of data rows."""
+                headers: list[str] | None = None, keys: list[str] | None = None) -> int:
+    """Append a sheet with a frozen, filtered header row; return the number of data rows.
+
+    Rows are dicts keyed by ``keys`` (default: the headers themselves)."""
     ws = wb.create_sheet(safe_sheet_title(title, taken))
     iterator = iter(rows)
     first = next(iterator, None)
     headers = headers or (list(first.keys()) if first else ["（无数据）"])
+    keys = keys or headers
     widths = [_width(h) + 2 for h in headers]
     # Column widths and panes must be set before the first row in write-only mode, so widths
     # come from the header and the first row only.
     if first:
-        widths = [max(w, min(_width(first.get(h)) + 2, 60)) for w, h in zip(widths, headers, strict=True)]
+        widths = [max(w, min(_width(first.get(k)) + 2, 60)) for w, k in zip(widths, keys, strict=True)]
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = max(8, w)
     ws.freeze_panes = "A2"
@@ -73,7 +81,7 @@ def write_sheet(wb: Workbook, title: str, rows: Iterable[Mapping[str, Any]], tak
     ws.append(header_cells)
     count = 0
     for row in itertools.chain([first], iterator) if first is not None else ():
-        ws.append([_cell(ws, row.get(h)) for h in headers])
+        ws.append([_cell(ws, row.get(k)) for k in keys])
         count += 1
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
     return count
@@ -90,3 +98,123 @@ def workbook_bytes(sheets: Mapping[str, Iterable[Mapping[str, Any]]]) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+# --- spreadsheet tables -------------------------------------------------------------------
+
+ERROR_FILL = PatternFill("solid", fgColor="F8CBAD")
+
+
+def export_table(table, rows: Iterable[Mapping[str, Any]], target) -> int:
+    """Stream ``rows`` (dicts keyed by column key) into an .xlsx at ``target`` (a path or a
+    binary file object) with the table's Chinese headers; return the number of rows."""
+    wb = Workbook(write_only=True)
+    keys = [c.key for c in table.columns]
+    count = write_sheet(wb, table.title, rows, set(), headers=[c.header for c in table.columns],
+                        keys=keys)
+    wb.save(target)
+    return count
+
+
+def template_bytes(table) -> bytes:
+    """An empty, ready-to-fill workbook: frozen header, widths, a dropdown on every choice
+    column, and a second sheet explaining each column."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from core.counties import load_counties
+    from core.spreadsheets import KIND_LABELS
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = safe_sheet_title(table.title, set())
+    lists = wb.create_sheet("选项")  # long choice lists live here (a list formula holds 255 chars)
+    lists.sheet_state = "hidden"
+    for i, column in enumerate(table.columns, start=1):
+        letter = get_column_letter(i)
+        cell = ws.cell(row=1, column=i, value=column.header + ("*" if column.required else ""))
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        ws.column_dimensions[letter].width = max(12, _width(column.header) + 4,
+                                                 22 if column.kind == "id_number" else 0)
+        choices = column.choices if column.kind == "choice" else (
+            tuple(c.name for c in load_counties()) if column.kind == "county" else ())
+        if column.kind in ("id_number", "phone", "text"):
+            for row in range(2, 1002):  # typed as text so Excel keeps all 18 digits
+                ws.cell(row=row, column=i).number_format = "@"
+        if choices:
+            for r, choice in enumerate(choices, start=1):
+                lists.cell(row=r, column=i, value=choice)
+            rule = DataValidation(type="list", allow_blank=not column.required,
+                                  formula1=f"'选项'!${letter}$1:${letter}${len(choices)}",
+                                  showErrorMessage=True, errorTitle="不是可选值",
+                                  error="请从下拉列表中选择")
+            rule.add(f"{letter}2:{letter}10000")
+            ws.add_data_validation(rule)
+    ws.freeze_panes = "A2"
+    notes = wb.create_sheet("填写说明", 1)
+    notes.append(["列名", "是否必填", "类型", "可选值或格式", "说明"])
+    for c in notes[1]:
+        c.font, c.fill = HEADER_FONT, HEADER_FILL
+    formats = {"date": "如 1968-05-03、1968.5.3、1968年5月3日", "id_number": "18 位，末位可为 X；请保持文本格式",
+               "phone": "手机 11 位或座机（区号-号码）", "county": "区县名称或代码"}
+    for column in table.columns:
+        allowed = "、".join(column.choices) if column.kind == "choice" else formats.get(column.kind, "")
+        if column.kind == "date" and column.month_ok:
+            allowed += "；也可只填到月，如 1968.05"
+        notes.append([column.header, "必填" if column.required else "选填", KIND_LABELS[column.kind],
+                      allowed, "；".join(filter(None, [column.help, "也可写作：" + "、".join(column.aliases)
+                                                      if column.aliases else ""]))])
+    for letter, width in zip("ABCDE", (16, 10, 12, 40, 40), strict=True):
+        notes.column_dimensions[letter].width = width
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def error_report_bytes(result) -> bytes:
+    """The refused rows as they were in the file, with their row number, the problems, and
+    every refused cell highlighted."""
+    from openpyxl.comments import Comment
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "错误报告"
+    ws.append(["原行号", "问题", *result.headers])
+    for c in ws[1]:
+        c.font, c.fill = HEADER_FONT, HEADER_FILL
+    by_row: dict[int, list] = {}
+    for p in result.problems:
+        by_row.setdefault(p.row, []).append(p)
+    positions = {h: i for i, h in enumerate(result.headers)}
+    for row_no, problems in sorted(by_row.items()):
+        ws.append([row_no or "", "；".join(f"{p.header}：{p.reason}" if p.header else p.reason
+                                            for p in problems)])
+        for i, value in enumerate(result.bad_rows.get(row_no, []), start=3):
+            cell = ws.cell(row=ws.max_row, column=i, value=value)
+            if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+                cell.data_type = "s"
+        for p in problems:
+            col = positions.get(p.header)
+            if col is not None:
+                cell = ws.cell(row=ws.max_row, column=col + 3)
+                cell.fill = ERROR_FILL
+                cell.comment = Comment(p.reason, "匠心")
+    ws.freeze_panes = "C2"
+    ws.column_dimensions["B"].width = 60
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def export_file(table, target, actor, counties: tuple[str, ...] | None) -> int:
+    """Export ``table`` within ``counties`` (None: the whole city) to ``target``; audited with
+    the row count. Returns the number of rows written."""
+    from core.audit import record
+    from core.counties import county_name
+    from core.db import read_session, session_scope
+
+    with read_session() as session:
+        count = export_table(table, table.export_rows(session, counties), target)
+    scope = "全市" if counties is None else "、".join(county_name(c) for c in counties)
+    with session_scope(actor) as session:
+        record(session, "export", table=table.name, summary=f"导出 {table.title} {count} 行（{scope}）")
+    return count

@@ -1,31 +1,84 @@
-"""Spreadsheet tables a plugin offers for template, import and export.
+"""Spreadsheet tables: a plugin describes a table's columns once and gets a template, a
+validating import and a streaming export from core (``core.xlsx_import``, ``core.excel``).
 
-This is the registration contract; the reading and writing layer builds on it.
+    PEOPLE = SpreadsheetTable(
+        name="roster", title="劳模名册",
+        columns=(Column("name", "姓名", required=True),
+                 Column("id_number", "公民身份号码", kind="id_number", required=True,
+                        aliases=("身份证号", "身份证号码")),
+                 Column("county_code", "所属区县", kind="county", required=True)),
+        natural_key=("id_number",), county_column="county_code",
+        existing_keys=..., write_rows=..., export_rows=...)
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
+
+KINDS = ("text", "integer", "decimal", "date", "choice", "id_number", "phone", "county")
+KIND_LABELS = {"text": "文本", "integer": "整数", "decimal": "数字", "date": "日期",
+               "choice": "选项", "id_number": "身份证号码", "phone": "电话", "county": "区县"}
 
 
 @dataclass(frozen=True)
 class Column:
-    """One column: ``key`` in code, ``header`` in Chinese, ``aliases`` also accepted on import."""
+    """One column.
+
+    ``key`` names it in code; ``header`` is its Chinese heading, ``aliases`` other headings
+    accepted on import. ``kind`` is one of KINDS; ``choices`` lists the allowed values of a
+    choice column; ``month_ok`` lets a date column keep month precision (1968.05);
+    ``help`` is shown on the template's explanation sheet.
+    """
 
     key: str
     header: str
-    kind: str = "text"  # text, integer, decimal, date, choice, id_number, phone
+    kind: str = "text"
     required: bool = False
     aliases: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
+    month_ok: bool = False
+    help: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"column {self.key}: unknown kind {self.kind!r} (one of {KINDS})")
+        if self.kind == "choice" and not self.choices:
+            raise ValueError(f"column {self.key}: a choice column needs choices")
+
+
+# (column key or None for the whole row, reason in Chinese)
+RowProblem = tuple[str | None, str]
 
 
 @dataclass(frozen=True)
 class SpreadsheetTable:
-    """A table that can be exported and imported: ``name`` is unique across plugins."""
+    """A table offered for template, import and export; ``name`` is unique across plugins.
+
+    - ``natural_key``: the column keys that identify a row (e.g. the ID number); a row whose key
+      is already in the file or in the database is reported, never written twice.
+    - ``county_column``: the column holding the county code, for the user's county scope.
+    - ``validate_row(row) -> list[RowProblem]``: checks across columns (e.g. gender against
+      the ID number), after each cell was parsed.
+    - ``existing_keys(session, keys) -> set``: which of these natural-key tuples exist.
+    - ``write_rows(session, rows, actor) -> None``: write valid rows (called in batches, all in
+      one transaction; use SQLAlchemy Core and ``core.audit.bump_versions`` for speed).
+    - ``export_rows(session, counties) -> iterable of dicts``: rows keyed by column key,
+      restricted to ``counties`` (None: the whole city), streamed.
+    - ``permission``: needed to import or export (None: any signed-in user).
+    """
 
     name: str
     title: str
     columns: tuple[Column, ...]
     natural_key: tuple[str, ...] = ()
+    county_column: str | None = None
     permission: str | None = None
+    validate_row: Callable[[dict[str, Any]], list[RowProblem]] | None = None
+    existing_keys: Callable[[Any, list[tuple]], set[tuple]] | None = None
+    write_rows: Callable[[Any, list[dict[str, Any]], Any], None] | None = None
+    export_rows: Callable[[Any, tuple[str, ...] | None], Iterable[dict[str, Any]]] | None = None
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)

@@ -124,3 +124,13 @@ def any_db(request, env, sqlite_template, monkeypatch) -> str:
         yield url
 
 
+
+
+@pytest.fixture(autouse=True)
+def fresh_plugin_host():
+    """Each test gets its own plugin host: problems recorded at run time (a page that crashed)
+    stay with the test that caused them. Plugin modules themselves stay imported."""
+    from core import plugins
+
+    plugins._hosts.clear()
+    yield

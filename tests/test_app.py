@@ -83,12 +83,13 @@ def test_four_failures_do_not_lock(sqlite_db):
 
 
 EXPECTED_PAGES = {
-    "admin": CORE_PAGES + ["jx-testkit-notes", "jx-testkit-secret"],
+    "admin": CORE_PAGES + ["jx-testkit-notes", "jx-testkit-people", "jx-testkit-secret"],
     "reviewer": ["core-overview", "core-account", "jx-testkit-secret"],
     "manager": ["core-overview", "core-account"],
-    "staff_jd": ["core-overview", "core-account", "jx-testkit-notes", "jx-testkit-secret"],
+    "staff_jd": ["core-overview", "core-account", "jx-testkit-notes", "jx-testkit-people",
+                 "jx-testkit-secret"],
     # the test plugin's jiangxin_check_permission vetoes the secret page for 淳安县
-    "staff_ca": ["core-overview", "core-account", "jx-testkit-notes"],
+    "staff_ca": ["core-overview", "core-account", "jx-testkit-notes", "jx-testkit-people"],
 }
 
 

@@ -136,4 +136,4 @@ def test_init_db_explains_a_revision_of_a_missing_plugin(sqlite_db, monkeypatch,
     monkeypatch.setenv("JIANGXIN_DISABLED_PLUGINS", "jx_testkit")  # its revision stays recorded
     assert run("init-db") == 1
     err = capsys.readouterr().err
-    assert "jx_testkit_0001" in err and "Traceback" not in err
+    assert "jx_testkit_0002" in err and "Traceback" not in err

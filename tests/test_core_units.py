@@ -95,9 +95,9 @@ def test_sign_out_returns_to_the_sign_in_form_and_is_audited(sqlite_db):
 
 
 def test_spreadsheet_tables_are_registered_by_name(sqlite_db):
-    table = get_host().spreadsheet_tables["testkit_notes"]
-    assert [c.header for c in table.columns] == ["内容", "所属区县"]
-    assert table.columns[1].aliases == ("区县",)
+    table = get_host().spreadsheet_tables["testkit_people"]
+    assert table.column("id_number").aliases == ("身份证号", "身份证号码")
+    assert table.natural_key == ("id_number",)
 
 
 def test_the_overview_workbook_has_a_sheet_per_tile(sqlite_db):

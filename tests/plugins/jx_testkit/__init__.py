@@ -1,23 +1,25 @@
 """A test-only plugin that implements every hook, so the hook contract is tested end to end.
 
-Dropped in through JIANGXIN_PLUGIN_PATH=tests/plugins by the test suite.
+Dropped in through JIANGXIN_PLUGIN_PATH=tests/plugins by the test suite. Streamlit, Altair
+and pandas are imported where they are used, so the command line (imports, exports) does not
+pay for them.
 """
 
+import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
-import altair as alt
-import pandas as pd
-import streamlit as st
-from sqlalchemy import String, func, select
+from sqlalchemy import Date, Numeric, String, func, select, tuple_
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.audit import bump_versions
+from core.cells import id_birth_date, id_gender
 from core.db import Base, read_session
 from core.hookspecs import hookimpl
 from core.metrics import Metric, MetricResult
 from core.pages import Page
 from core.permissions import Permission
 from core.spreadsheets import Column, SpreadsheetTable
-from core.ui import require
 
 __version__ = "9.9.9"
 EVENTS_SEEN: list[tuple[str, dict]] = []
@@ -31,7 +33,85 @@ class TestkitNote(Base):
     county_code: Mapped[str | None] = mapped_column(String(12), index=True)
 
 
+class TestkitPerson(Base):
+    """A roster-like table for the spreadsheet tests: every column kind appears once."""
+
+    __tablename__ = "jx_testkit_person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    gender: Mapped[str | None] = mapped_column(String(2))
+    id_number: Mapped[str] = mapped_column(String(18), unique=True)
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    joined: Mapped[str | None] = mapped_column(String(10))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    county_code: Mapped[str] = mapped_column(String(12), index=True)
+    honour: Mapped[str | None] = mapped_column(String(40))
+    year_awarded: Mapped[int | None]
+    bonus: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    employer: Mapped[str | None] = mapped_column(String(100))
+
+
+HONOURS = ("全国劳动模范", "浙江省劳动模范", "杭州市劳动模范", "杭州工匠", "建德金匠")
+PERSON_COLUMNS = (
+    Column("name", "姓名", required=True),
+    Column("gender", "性别", kind="choice", choices=("男", "女")),
+    Column("id_number", "公民身份号码", kind="id_number", required=True,
+           aliases=("身份证号", "身份证号码")),
+    Column("birth_date", "出生日期", kind="date"),
+    Column("joined", "参加工作时间", kind="date", month_ok=True),
+    Column("phone", "联系电话", kind="phone", aliases=("电话", "手机")),
+    Column("county_code", "所属区县", kind="county", required=True, aliases=("区县",)),
+    Column("honour", "荣誉", kind="choice", choices=HONOURS),
+    Column("year_awarded", "授予年份", kind="integer"),
+    Column("bonus", "奖金（万元）", kind="decimal"),
+    Column("employer", "工作单位", aliases=("单位",)),
+)
+
+
+def _person_checks(row):
+    problems = []
+    number = row["id_number"]
+    if row.get("gender") and row["gender"] != id_gender(number):
+        problems.append(("gender", f"与身份证号码不符（号码显示为{id_gender(number)}）"))
+    if isinstance(row.get("birth_date"), dt.date) and row["birth_date"] != id_birth_date(number):
+        problems.append(("birth_date", f"与身份证号码不符（号码显示为 {id_birth_date(number)}）"))
+    return problems
+
+
+def _existing(session, keys):
+    numbers = [k[0] for k in keys]
+    found = session.scalars(select(TestkitPerson.id_number)
+                            .where(tuple_(TestkitPerson.id_number).in_([(n,) for n in numbers])))
+    return {(n,) for n in found}
+
+
+def _write(session, rows, actor):
+    # Core, not ORM: a bulk import of 100,000 rows needs no identity map
+    session.execute(TestkitPerson.__table__.insert(), [
+        {**row, "joined": str(row["joined"]) if row.get("joined") else None} for row in rows])
+    bump_versions(session, {"jx_testkit_person"})
+
+
+def _export(session, counties):
+    table = TestkitPerson.__table__
+    stmt = select(*(table.c[c.key] for c in PERSON_COLUMNS)).order_by(table.c.id)
+    if counties is not None:
+        stmt = stmt.where(table.c.county_code.in_(counties))
+    yield from session.execute(stmt.execution_options(yield_per=2000)).mappings()
+
+
+PEOPLE = SpreadsheetTable(
+    name="testkit_people", title="测试人员", columns=PERSON_COLUMNS, natural_key=("id_number",),
+    county_column="county_code", permission="jx_testkit.view", validate_row=_person_checks,
+    existing_keys=_existing, write_rows=_write, export_rows=_export)
+
+
 def notes_page() -> None:
+    import streamlit as st
+
+    from core.ui import require
+
     user = require("jx_testkit.view")
     st.title("测试便签")
     with read_session() as session:
@@ -42,7 +122,19 @@ def notes_page() -> None:
             st.write(f"{note.county_code}: {note.text}")
 
 
+def people_page() -> None:
+    import streamlit as st
+
+    from core.spreadsheet_ui import export_button, import_panel
+
+    st.title("测试人员导入导出")
+    import_panel("testkit_people")
+    export_button("testkit_people")
+
+
 def secret_page() -> None:
+    import streamlit as st
+
     st.title("测试机密")
     st.write("机密内容 SECRET-42")
 
@@ -52,6 +144,8 @@ def jiangxin_pages():
     return [
         Page(url_path="jx-testkit-notes", title="测试便签", section="测试", target=notes_page,
              permission="jx_testkit.view", order=500),
+        Page(url_path="jx-testkit-people", title="测试人员", section="测试", target=people_page,
+             permission="jx_testkit.view", order=502),
         Page(url_path="jx-testkit-secret", title="测试机密", section="测试", target=secret_page,
              permission="jx_testkit.secret", order=501),
     ]
@@ -59,7 +153,7 @@ def jiangxin_pages():
 
 @hookimpl
 def jiangxin_models():
-    return [TestkitNote]
+    return [TestkitNote, TestkitPerson]
 
 
 @hookimpl
@@ -84,6 +178,9 @@ def jiangxin_check_permission(user, permission):
 
 
 def _count(ctx):
+    import altair as alt
+    import pandas as pd
+
     rows = ctx.session.execute(
         select(TestkitNote.county_code, func.count()).where(ctx.county_filter(TestkitNote.county_code))
         .group_by(TestkitNote.county_code).order_by(TestkitNote.county_code)).all()
@@ -101,10 +198,7 @@ def jiangxin_metrics():
 
 @hookimpl
 def jiangxin_spreadsheet_tables():
-    return [SpreadsheetTable(name="testkit_notes", title="测试便签",
-                             columns=(Column("text", "内容", required=True),
-                                      Column("county_code", "所属区县", aliases=("区县",))),
-                             natural_key=("text",))]
+    return [PEOPLE]
 
 
 @hookimpl

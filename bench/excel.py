@@ -1,0 +1,184 @@
+"""Spreadsheet benchmark: import (with every check and the database write) and export of one
+generated roster-style file, beside pandas reading it (openpyxl and calamine engines) and
+DataFrame.to_excel writing it.
+
+    python bench/excel.py              # 100,000 rows (make bench)
+    python bench/excel.py --rows 2000  # the small run the test suite does
+
+Each measured step runs in its own process, so the import's peak memory (max RSS) is its own.
+Prints a table and the ratios the goals are stated in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+PLUGINS = ROOT / "tests" / "plugins"
+COUNTIES = ("上城区", "拱墅区", "西湖区", "滨江区", "萧山区", "余杭区", "富阳区", "临安区", "临平区",
+            "钱塘区", "桐庐县", "淳安县", "建德市")
+HONOURS = ("全国劳动模范", "浙江省劳动模范", "杭州市劳动模范", "杭州工匠", "建德金匠")
+HEADER = ["序号", "姓名", "性别", "身份证号", "出生日期", "参加工作时间", "联系电话", "所属区县",
+          "荣誉", "授予年份", "奖金（万元）", "工作单位"]
+GOALS = {"import / calamine read": 2.0, "export / to_excel": 0.4}
+MEMORY_GOAL_MB = 250
+
+
+def generate(path: Path, rows: int) -> None:
+    """A roster file: a title row, then the header, then ``rows`` valid people."""
+    from openpyxl import Workbook
+
+    from core.cells import id_check_char
+    from core.excel import write_sheet
+
+    start = dt.date(1950, 1, 1)
+
+    def people():
+        for i in range(rows):
+            birth = start + dt.timedelta(days=i % 18000)
+            seq = i // 18000 * 2 + 1  # odd: male, unique per birth date
+            first = f"330182{birth:%Y%m%d}{seq:03d}"
+            yield {"序号": i + 1, "姓名": f"劳模{i:06d}", "性别": "男", "身份证号": first + id_check_char(first),
+                   "出生日期": dt.datetime.combine(birth, dt.time()), "参加工作时间": f"{birth.year + 20}.0{1 + i % 9}",
+                   "联系电话": f"138{i:08d}", "所属区县": COUNTIES[i % 13], "荣誉": HONOURS[i % 5],
+                   "授予年份": 2000 + i % 25, "奖金（万元）": round((i % 100) / 4, 2),
+                   "工作单位": f"杭州市第{i % 500}机械厂"}
+
+    wb = Workbook(write_only=True)
+    write_sheet(wb, "名册", people(), set(), headers=HEADER)
+    wb.save(path)
+
+
+def _env(db: Path) -> dict:
+    return {**os.environ, "JIANGXIN_DATABASE_URL": f"sqlite:///{db}",
+            "JIANGXIN_PLUGIN_PATH": str(PLUGINS), "JIANGXIN_VAR_DIR": str(db.parent / "var")}
+
+
+def step(name: str, *args: str, env: dict | None = None) -> dict:
+    """Run one measured step in a fresh process; return its seconds and peak memory."""
+    out = subprocess.run([sys.executable, __file__, "--step", name, *args], env=env or os.environ,
+                         capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"step {name} failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def run_step(name: str, args: list[str]) -> dict:
+    baseline = 0.0
+    if name == "import":
+        from core.audit import Actor
+        from core.plugins import get_host
+        from core.xlsx_import import import_file
+
+        table = get_host().spreadsheet_tables["testkit_people"]
+        baseline = _rss_mb()  # the interpreter and its imports, before any row is read
+        t0 = time.perf_counter()
+        result = import_file(table, args[0], Actor("bench", "admin"))
+        seconds = time.perf_counter() - t0
+        if not result.ok:
+            raise SystemExit(f"import refused: {result.problems[:5]}")
+        info = {"rows": result.written}
+    elif name == "export":
+        from core.audit import Actor
+        from core.excel import export_file
+        from core.plugins import get_host
+
+        table = get_host().spreadsheet_tables["testkit_people"]
+        t0 = time.perf_counter()
+        info = {"rows": export_file(table, args[0], Actor("bench", "admin"), None)}
+        seconds = time.perf_counter() - t0
+    elif name in ("read_openpyxl", "read_calamine"):
+        import pandas as pd
+
+        t0 = time.perf_counter()
+        df = pd.read_excel(args[0], engine="openpyxl" if name == "read_openpyxl" else "calamine",
+                           header=1)
+        seconds = time.perf_counter() - t0
+        info = {"rows": len(df)}
+    elif name == "to_excel":
+        import pandas as pd
+
+        df = pd.read_excel(args[0], engine="calamine", header=1)
+        t0 = time.perf_counter()
+        df.to_excel(args[1], index=False)
+        seconds = time.perf_counter() - t0
+        info = {"rows": len(df)}
+    elif name == "migrate":
+        from core.db import get_engine
+        from core.migrate import upgrade
+        from core.plugins import get_host
+
+        upgrade(get_engine(), get_host())
+        return {"seconds": 0, "peak_mb": 0}
+    else:
+        raise SystemExit(f"unknown step {name}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": round(seconds, 3), "peak_mb": round(peak, 1),
+            "baseline_mb": round(baseline, 1), **info}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--step", help=argparse.SUPPRESS)
+    args, rest = parser.parse_known_args()
+    if args.step:
+        print(json.dumps(run_step(args.step, rest)))
+        return 0
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        source, db = tmp / "roster.xlsx", tmp / "bench.db"
+        t0 = time.perf_counter()
+        generate(source, args.rows)
+        print(f"generated {args.rows:,} rows x {len(HEADER)} columns "
+              f"({source.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t0:.1f} s")
+        env = _env(db)
+        step("migrate", env=env)
+        results = {
+            "import (checks + SQLite write)": step("import", str(source), env=env),
+            "export (streamed)": step("export", str(tmp / "export.xlsx"), env=env),
+            "pandas read_excel openpyxl": step("read_openpyxl", str(source)),
+            "pandas read_excel calamine": step("read_calamine", str(source)),
+            "pandas DataFrame.to_excel": step("to_excel", str(source), str(tmp / "pandas.xlsx")),
+        }
+    print("\n| step | seconds | peak memory (MB) |\n| --- | ---: | ---: |")
+    for name, r in results.items():
+        print(f"| {name} | {r['seconds']:.2f} | {r['peak_mb']:.0f} |")
+    ratios = {
+        "import / calamine read": results["import (checks + SQLite write)"]["seconds"]
+        / results["pandas read_excel calamine"]["seconds"],
+        "export / to_excel": results["export (streamed)"]["seconds"]
+        / results["pandas DataFrame.to_excel"]["seconds"],
+    }
+    print()
+    for name, ratio in ratios.items():
+        verdict = "meets" if ratio <= GOALS[name] else "misses"
+        print(f"{name}: {ratio:.2f} ({verdict} the goal of {GOALS[name]})")
+    imp = results["import (checks + SQLite write)"]
+    peak = imp["peak_mb"]
+    print(f"import peak memory: {peak:.0f} MB for the whole process, of which "
+          f"{imp['baseline_mb']:.0f} MB before the first row was read "
+          f"({'meets' if peak <= MEMORY_GOAL_MB else 'misses'} the goal of {MEMORY_GOAL_MB} MB)")
+    assert results["import (checks + SQLite write)"]["rows"] == args.rows
+    assert results["export (streamed)"]["rows"] == args.rows
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,130 @@
+"""Spreadsheet widgets any plugin page can place: an import panel (upload, check, preview every
+problem, confirm) and an export button.
+
+    from core.spreadsheet_ui import export_button, import_panel
+    import_panel("roster")
+    export_button("roster")
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from core.cells import YearMonth
+from core.excel import error_report_bytes, export_file, template_bytes
+from core.ui import current_user, host
+from core.xlsx_import import UnreadableFile, import_file
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHOWN_PROBLEMS = 500
+
+
+def _table(name: str):
+    table = host().spreadsheet_tables.get(name)
+    if table is None:
+        st.error(f"未找到表格 {name}")
+        st.stop()
+    return table
+
+
+def _allowed(table) -> bool:
+    if host().allowed(current_user(), table.permission):
+        return True
+    st.error("无权访问")
+    return False
+
+
+def _shown(value):
+    if isinstance(value, YearMonth):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def import_panel(table_name: str) -> None:
+    """Upload an .xlsx, check every row (nothing written), show the first rows and every
+    problem, then import all rows on confirmation — or none."""
+    table = _table(table_name)
+    if not _allowed(table):
+        return
+    user = current_user()
+    st.download_button("下载空白模板", template_bytes(table), file_name=f"{table.title}-模板.xlsx",
+                       mime=XLSX_MIME, key=f"template-{table.name}")
+    upload = st.file_uploader(f"上传{table.title}（.xlsx）", type=["xlsx"], key=f"upload-{table.name}")
+    if upload is None:
+        return
+    data = upload.getvalue()
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    state_key = f"import-{table.name}-{digest}"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "upload.xlsx"
+        path.write_bytes(data)
+        if state_key not in st.session_state:  # check once per file, not on every rerun
+            try:
+                st.session_state[state_key] = import_file(
+                    table, path, user.actor, counties=user.visible_counties(), dry_run=True)
+            except UnreadableFile as exc:
+                st.error(str(exc))
+                return
+        checked = st.session_state[state_key]
+        if checked == "done":
+            st.success("该文件已导入。")
+            return
+        _show_check(table, checked)
+        if checked.ok and checked.to_write and st.button(f"确认导入 {checked.to_write} 行",
+                                                        type="primary", key=f"confirm-{table.name}"):
+            bar = st.progress(0.0, text="正在导入……")
+            total = max(checked.rows, 1)
+            result = import_file(table, path, user.actor, counties=user.visible_counties(),
+                                 progress=lambda n: bar.progress(min(n / (2 * total), 1.0),
+                                                                 text=f"正在导入……{n} 行"))
+            bar.progress(1.0, text="完成")
+            if result.ok:
+                st.session_state[state_key] = "done"
+                st.success(f"已导入 {result.written} 行。")
+            else:  # the data changed between the check and the import
+                _show_check(table, result)
+
+
+def _show_check(table, result) -> None:
+    if result.ignored_columns:
+        st.info("以下列不属于本表，已忽略：" + "、".join(result.ignored_columns))
+    if not result.ok:
+        st.error(f"发现 {len(result.problems)} 处问题，未导入任何数据。请修改后重新上传。")
+        st.dataframe([{"行号": p.row or "", "列": p.header, "问题": p.reason}
+                      for p in result.problems[:SHOWN_PROBLEMS]], hide_index=True, width="stretch")
+        st.download_button("下载错误报告（标出有问题的单元格）", error_report_bytes(result),
+                           file_name=f"{table.title}-错误报告.xlsx", mime=XLSX_MIME,
+                           key=f"errors-{table.name}")
+        return
+    skipped = f"，其中 {len(result.already_present)} 行已存在，将跳过" if result.already_present else ""
+    st.success(f"检查通过：共 {result.rows} 行{skipped}。")
+    headers = {c.key: c.header for c in table.columns}
+    st.caption(f"前 {len(result.preview)} 行预览")
+    st.dataframe([{headers[k]: _shown(v) for k, v in row.items()} for row in result.preview],
+                 hide_index=True, width="stretch")
+
+
+def export_button(table_name: str, label: str = "导出 Excel") -> None:
+    """Export the table within the user's county scope (generated on click, audited)."""
+    table = _table(table_name)
+    user = current_user()
+    if not host().allowed(user, table.permission):
+        return
+    key = f"export-{table.name}"
+    if st.button(label, key=key):
+        import io
+
+        buffer = io.BytesIO()
+        count = export_file(table, buffer, user.actor, user.visible_counties())
+        st.session_state[key + "-data"] = (count, buffer.getvalue())
+    if key + "-data" in st.session_state:
+        count, data = st.session_state[key + "-data"]
+        st.download_button(f"下载（{count} 行）", data, file_name=f"{table.title}-{dt.date.today():%Y%m%d}.xlsx",
+                           mime=XLSX_MIME, key=key + "-download")
