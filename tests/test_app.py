@@ -187,26 +187,25 @@ def test_a_crashing_page_and_metric_stay_inside_their_own_tile_and_page(env, sql
     assert "registry-people" in shown                      # outside its namespace
 
 
-def test_users_page_creates_an_account_and_refuses_bad_input(sqlite_db):
-    at = signed_in_app("admin", page="core-users")
+def create_account(at, username: str, name: str, password: str) -> None:
+    """Fill in and submit the Users page's 新建账户 form (staff of 富阳区)."""
     boxes = {t.label: t for t in at.text_input}
-    boxes["用户名"].input("staff_fy")
-    boxes["姓名"].input("富阳工作人员")
-    boxes["初始密码"].input("short")
+    boxes["用户名"].input(username)
+    boxes["姓名"].input(name)
+    boxes["初始密码"].input(password)
     at.selectbox[0].select("staff")
     at.selectbox[1].select("330111")
     at.button(key="FormSubmitter:create_user-创建").click().run()
+
+
+def test_users_page_creates_an_account_and_refuses_bad_input(sqlite_db):
+    at = signed_in_app("admin", page="core-users")
+    create_account(at, "staff_fy", "富阳工作人员", "short")
     assert "密码至少需要 8 个字符" in [e.value for e in at.error]
     with read_session() as s:
         assert s.scalar(select(User).where(User.username == "staff_fy")) is None
 
-    boxes = {t.label: t for t in at.text_input}
-    boxes["用户名"].input("staff_fy")
-    boxes["姓名"].input("富阳工作人员")
-    boxes["初始密码"].input("good-password-1")
-    at.selectbox[0].select("staff")
-    at.selectbox[1].select("330111")
-    at.button(key="FormSubmitter:create_user-创建").click().run()
+    create_account(at, "staff_fy", "富阳工作人员", "good-password-1")
     assert not at.exception
     with read_session() as s:
         created = s.scalar(select(User).where(User.username == "staff_fy"))
