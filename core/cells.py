@@ -38,6 +38,13 @@ class YearMonth(NamedTuple):
         return f"{self.year:04d}-{self.month:02d}"
 
 
+# Full-width letters, digits and the ideographic space become half-width; Chinese punctuation
+# such as （） and ， is part of names and stays as typed.
+HALF_WIDTH = {**{cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF1A)},
+              **{cp: cp - 0xFEE0 for cp in range(0xFF21, 0xFF3B)},
+              **{cp: cp - 0xFEE0 for cp in range(0xFF41, 0xFF5B)}, 0x3000: 0x20}
+
+
 def clean_text(value: Any) -> str:
     """Text as typed: full-width letters, digits and spaces made half-width, spaces trimmed."""
     if value is None:
@@ -45,9 +52,17 @@ def clean_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = value if isinstance(value, str) else str(value)
+    if not text.isascii():
+        text = text.translate(HALF_WIDTH)
+    return text.strip()
+
+
+def clean_token(value: Any) -> str:
+    """A date, number or code: every full-width character made half-width (１９６８．５．３)."""
+    text = clean_text(value)
     if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
-    return text.strip()
+    return text
 
 
 def is_blank(value: Any) -> bool:
@@ -67,7 +82,7 @@ def parse_integer(value: Any) -> int:
         if value.is_integer():
             return int(value)
         raise CellError(f"应为整数，不能是 {value}")
-    text = clean_text(value).replace(",", "")
+    text = clean_token(value).replace(",", "")
     if re.fullmatch(r"[+-]?\d+", text):
         return int(text)
     raise CellError(f"应为整数，不能是“{text}”")
@@ -76,7 +91,7 @@ def parse_integer(value: Any) -> int:
 def parse_decimal(value: Any) -> Decimal:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return Decimal(str(value))
-    text = clean_text(value).replace(",", "")
+    text = clean_token(value).replace(",", "")
     try:
         number = Decimal(text)
     except InvalidOperation:
@@ -107,7 +122,7 @@ def parse_date(value: Any, *, month_ok: bool = False) -> dt.date | YearMonth:
         if month_text == "1":
             raise CellError(f"月份不明确（{value} 可能是 1 月或 10 月），请写成 {year_text}-10 或 {year_text}-01")
         value = f"{year_text}.{month_text}"
-    text = clean_text(value)
+    text = clean_token(value)
     if m := FULL_DATE.match(text) or COMPACT_DATE.match(text):
         return _date(int(m[1]), int(m[2]), int(m[3]))
     if m := MONTH_ONLY.match(text):
@@ -141,7 +156,7 @@ def parse_county(value: Any, lookup: dict[str, str] | None = None) -> str:
 def parse_phone(value: Any) -> str:
     if isinstance(value, float | int) and not isinstance(value, bool):
         value = str(int(value))  # 11 digits survive Excel's number cells
-    text = clean_text(value).replace(" ", "")
+    text = clean_token(value).replace(" ", "")
     if MOBILE.match(text) or LANDLINE.match(text):
         return text
     raise CellError(f"“{text}”不是有效的手机号或座机号")
@@ -156,7 +171,7 @@ def parse_id_number(value: Any, today: dt.date | None = None) -> str:
     if isinstance(value, float | int) and not isinstance(value, bool):
         raise CellError("身份证号码被存成了数字，Excel 只保留 15 位有效数字，末几位已经丢失："
                         "请把该列设为“文本”后重新填写")
-    text = clean_text(value).replace(" ", "").upper()
+    text = clean_token(value).replace(" ", "").upper()
     if len(text) == 15 and text.isdigit():
         raise CellError("请填写 18 位身份证号码（15 位旧号码请换算为 18 位）")
     if len(text) != 18 or not text[:17].isdigit() or not (text[17].isdigit() or text[17] == "X"):

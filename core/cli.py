@@ -231,7 +231,10 @@ def cmd_template(args) -> int:
     from core.excel import template_bytes
 
     table = _table(get_host(), args.table)
-    args.file.write_bytes(template_bytes(table))
+    try:
+        args.file.write_bytes(template_bytes(table))
+    except OSError as exc:
+        raise Usage(f"cannot write {args.file}: {exc.strerror}") from exc
     print(f"template for {table.name} ({table.title}) written to {args.file}")
     return 0
 
@@ -268,7 +271,10 @@ def cmd_export(args) -> int:
     from core.excel import export_file
 
     table = _table(_ready_host(), args.table)
-    count = export_file(table, args.file, CLI_ACTOR, _county_scope(args.county))
+    counties = _county_scope(args.county)
+    if not args.file.parent.is_dir():
+        raise Usage(f"cannot write {args.file}: no such folder")
+    count = export_file(table, args.file, CLI_ACTOR, counties)
     print(f"exported {count} rows of {table.name} to {args.file}")
     return 0
 

@@ -26,7 +26,8 @@ from core.spreadsheets import Column, SpreadsheetTable
 
 HEADER_SCAN_ROWS = 30
 NOTE_PREFIXES = ("填表人", "填报人", "制表人", "制表", "审核人", "负责人", "联系人", "联系电话",
-                 "备注", "说明", "注：", "注:", "注 ")
+                 "备注", "说明", "注")
+NOTE_SEPARATORS = ("：", ":", " ", "　")
 BATCH = 2000
 KEEP_BAD_ROWS = 5000  # raw rows kept for the error report
 PREVIEW_ROWS = 20
@@ -113,8 +114,13 @@ def _is_blank_row(values: list[Any]) -> bool:
 
 
 def _is_note_row(values: list[Any]) -> bool:
-    first = next((v for v in values if not cells.is_blank(v)), "")
-    return isinstance(first, str) and cells.clean_text(first).startswith(NOTE_PREFIXES)
+    """填表人：王丽  联系电话：… under a table: a known label and a colon, in a short row."""
+    filled = [v for v in values if not cells.is_blank(v)]
+    if not filled or len(filled) > 3 or not isinstance(filled[0], str):
+        return False
+    text = cells.clean_text(filled[0])
+    return any(text.startswith(p) and text[len(p):len(p) + 1] in NOTE_SEPARATORS
+               for p in NOTE_PREFIXES)
 
 
 def _labels(table: SpreadsheetTable) -> dict[str, Column]:
@@ -195,7 +201,10 @@ def check_rows(table: SpreadsheetTable, path: str | Path, *, counties: tuple[str
     result.headers = [cells.clean_text(v) for v in header_values]
     result.ignored_columns = unknown
     found = {c.key for c in mapping.values()}
+    only_county = counties[0] if counties and len(counties) == 1 else None
     for column in table.columns:
+        if column.key == table.county_column and only_county:
+            continue  # staff of one county may leave the county out: it is theirs
         if column.required and column.key not in found:
             result.problems.append(Problem(header_row, column.header, "缺少这一列"))
     if result.problems:
@@ -205,12 +214,14 @@ def check_rows(table: SpreadsheetTable, path: str | Path, *, counties: tuple[str
     shown = {c.key: cells.clean_text(header_values[j]) for j, c in mapping.items()}
     parsers = [(j, c.key, shown[c.key], c.required, _parser(c)) for j, c in mapping.items()]
     county_key = table.county_column
-    only_county = counties[0] if counties and len(counties) == 1 else None
     key_index = table.natural_key
     seen: dict[tuple, int] = {}
     valid: list[tuple] = []
     numbers: list[int] = []
-    keys = tuple(parsed_key for _, parsed_key, *_ in parsers)
+    # every column of the table, also those the file lacks: validate_row and write_rows see the
+    # same keys, and a county filled in from the user's scope is kept
+    keys = tuple(c.key for c in table.columns)
+    blank = dict.fromkeys(keys)
 
     def data_rows():
         yield from head[index + 1:]
@@ -222,7 +233,7 @@ def check_rows(table: SpreadsheetTable, path: str | Path, *, counties: tuple[str
         result.rows += 1
         if progress and result.rows % 5000 == 0:
             progress(result.rows)
-        parsed: dict[str, Any] = {}
+        parsed: dict[str, Any] = blank.copy()
         row_problems: list[Problem] = []
         width = len(values)
         for j, key, header, required, parse in parsers:
@@ -282,10 +293,8 @@ def import_file(table: SpreadsheetTable, path: str | Path, actor: Actor, *,
             if not dry_run:
                 record(session, "import", table=table.name, summary=_summary(result))
             return result
-        missing = {c.key: None for c in table.columns if c.key not in keys}
         for start in range(0, len(valid), BATCH):
-            batch = [{**missing, **dict(zip(keys, values, strict=True))}
-                     for values in valid[start:start + BATCH]]
+            batch = [dict(zip(keys, values, strict=True)) for values in valid[start:start + BATCH]]
             table.write_rows(session, batch, actor)
             result.written += len(batch)
             if progress:

@@ -356,3 +356,17 @@ def test_a_100000_row_file_imports_whole(sqlite_db, tmp_path):
         assert s.scalar(select(func.count()).select_from(Person)) == 100_000
         last = s.scalar(select(Person).where(Person.name == "劳模099999"))
     assert (last.county_code, last.honour) == ("330108", "建德金匠")  # 滨江区
+
+
+def test_chinese_punctuation_stays_and_a_scoped_county_is_filled_when_the_column_is_missing(
+        sqlite_db, tmp_path):
+    header = ["姓名", "身份证号", "单位"]
+    rows = [["张建国", make_id("19680503", 131), "建德市某某（集团）有限公司，一分厂"],
+            ["说明书编写组", make_id("19700112", 241), "建德市技工学校"]]  # a name, not a note
+    path = save(county_workbook(rows, header, notes=True), tmp_path / "a.xlsx")
+    result = import_file(people_table(), path, STAFF_JD, counties=("330182",))
+    assert result.problems == [] and result.written == 2
+    zhang = people()[make_id("19680503", 131)]
+    assert zhang.employer == "建德市某某（集团）有限公司，一分厂"
+    assert zhang.county_code == "330182"
+    assert people()[make_id("19700112", 241)].name == "说明书编写组"
