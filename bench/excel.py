@@ -61,7 +61,8 @@ def generate(path: Path, rows: int) -> None:
 
 def _env(db: Path) -> dict:
     return {**os.environ, "JIANGXIN_DATABASE_URL": f"sqlite:///{db}",
-            "JIANGXIN_PLUGIN_PATH": str(PLUGINS), "JIANGXIN_VAR_DIR": str(db.parent / "var")}
+            "JIANGXIN_PLUGIN_PATH": str(PLUGINS), "JIANGXIN_VAR_DIR": str(db.parent / "var"),
+            "JIANGXIN_DISABLED_PLUGINS": "registry"}  # the test plugin's roster-like table
 
 
 def step(name: str, *args: str, env: dict | None = None) -> dict:

@@ -108,8 +108,14 @@ ERROR_FILL = PatternFill("solid", fgColor="F8CBAD")
 def export_table(table, rows: Iterable[Mapping[str, Any]], target) -> int:
     """Stream ``rows`` (dicts keyed by column key) into an .xlsx at ``target`` (a path or a
     binary file object) with the table's Chinese headers; return the number of rows."""
+    from core.counties import county_name
+
     wb = Workbook(write_only=True)
     keys = [c.key for c in table.columns]
+    counties = [c.key for c in table.columns if c.kind == "county"]
+    if counties:  # people read 建德市, not 330182; the import takes either
+        rows = ({**row, **{k: county_name(row.get(k)) if row.get(k) else None for k in counties}}
+                for row in rows)
     count = write_sheet(wb, table.title, rows, set(), headers=[c.header for c in table.columns],
                         keys=keys)
     wb.save(target)

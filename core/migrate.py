@@ -25,6 +25,18 @@ class SchemaOutOfDate(RuntimeError):
     """The database is behind the code, or cannot be upgraded by it."""
 
 
+def include_owned(owned: set[str]):
+    """An Alembic ``include_object`` that compares only the tables of the loaded plugins: it
+    never proposes dropping a disabled plugin's data, nor creating a table nobody loaded."""
+
+    def include_object(obj, name, type_, reflected, compare_to):
+        if type_ == "table":
+            return name in owned
+        return True
+
+    return include_object
+
+
 def alembic_config(host: PluginHost) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(SCRIPT_LOCATION))

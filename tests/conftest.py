@@ -26,6 +26,8 @@ def _set_env(monkeypatch, var_dir: Path, plugin_path: str = str(TEST_PLUGINS)) -
     monkeypatch.setenv("JIANGXIN_VAR_DIR", str(var_dir))
     monkeypatch.setenv("JIANGXIN_PLUGIN_PATH", plugin_path)
     monkeypatch.setenv("JIANGXIN_COOKIE_KEY", COOKIE_KEY)
+    # core's tests run with the test plugin alone; tests/registry turns the roster back on
+    monkeypatch.setenv("JIANGXIN_DISABLED_PLUGINS", "registry")
 
 
 @pytest.fixture
@@ -124,6 +126,49 @@ def any_db(request, env, sqlite_template, monkeypatch) -> str:
         yield url
 
 
+
+
+@pytest.fixture(scope="session")
+def roster_template(tmp_path_factory) -> Path:
+    """A migrated SQLite file with the roster plugin on, the test accounts and the demo roster."""
+    from faker import Faker
+
+    from core import auth
+    from core.audit import Actor
+    from core.db import dispose_engines, get_engine, session_scope
+    from core.migrate import upgrade
+    from core.plugins import get_host
+
+    folder = tmp_path_factory.mktemp("roster")
+    path = folder / "roster.db"
+    url = f"sqlite:///{path}"
+    with pytest.MonkeyPatch.context() as mp:
+        _set_env(mp, folder / "var", plugin_path="")
+        mp.delenv("JIANGXIN_DISABLED_PLUGINS")
+        host = get_host()
+        upgrade(get_engine(url), host)
+        faker = Faker("zh_CN")
+        faker.seed_instance(7)
+        with session_scope(Actor("fixture", "admin"), url=url) as session:
+            for username, name, role, county in ACCOUNTS:
+                auth.create_user(session, username, name, role, county, PASSWORD)
+            host.call_each("jiangxin_demo_data", savepoints=session, session=session,
+                           faker=faker, seed=7)
+        dispose_engines()
+    return path
+
+
+@pytest.fixture
+def roster_db(env, roster_template, monkeypatch) -> str:
+    """The roster plugin on (and the test plugin off), with the demo roster, in a copy."""
+    path = env / "roster.db"
+    shutil.copy(roster_template, path)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("JIANGXIN_DATABASE_URL", url)
+    monkeypatch.setenv("JIANGXIN_PLUGIN_PATH", "")
+    monkeypatch.delenv("JIANGXIN_DISABLED_PLUGINS")
+    yield url
+    _dispose(url)
 
 
 @pytest.fixture(autouse=True)

@@ -36,8 +36,8 @@ def server(tmp_path_factory, sqlite_template):
     port = free_port()
     env = {**os.environ, "JIANGXIN_DATABASE_URL": f"sqlite:///{folder / 'jx.db'}",
            "JIANGXIN_COOKIE_KEY": COOKIE_KEY, "JIANGXIN_PLUGIN_PATH": str(TEST_PLUGINS),
-           "JIANGXIN_VAR_DIR": str(folder / "var")}
-    for key in ("JIANGXIN_DEMO", "JIANGXIN_DISABLED_PLUGINS", "JIANGXIN_COUNTIES_FILE"):
+           "JIANGXIN_VAR_DIR": str(folder / "var"), "JIANGXIN_DISABLED_PLUGINS": "registry"}
+    for key in ("JIANGXIN_DEMO", "JIANGXIN_COUNTIES_FILE"):
         env.pop(key, None)
     log = open(folder / "server.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([sys.executable, "-m", "core.cli", "run", "--port", str(port)],

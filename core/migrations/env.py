@@ -3,17 +3,10 @@
 from alembic import context
 
 from core.db import Base
+from core.migrate import include_owned
 
 config = context.config
-owned_tables: set[str] = config.attributes.get("owned_tables", set())
-
-
-def include_object(obj, name, type_, reflected, compare_to):
-    # Never propose dropping tables that no loaded plugin declares (a disabled plugin's data).
-    if type_ == "table" and reflected and compare_to is None:
-        return name in owned_tables
-    return True
-
+include_object = include_owned(config.attributes.get("owned_tables", set()))
 
 connection = config.attributes["connection"]
 context.configure(

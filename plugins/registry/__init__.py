@@ -1,0 +1,78 @@
+"""The roster (名册) of model workers and craftsmen: people, honours, search and metrics.
+
+Built on core's public API only: hooks, database, audit, spreadsheets and permissions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.hookspecs import hookimpl
+from core.pages import Page
+from core.permissions import Permission
+
+SECTION = "名册"
+
+
+def _people_page() -> None:
+    from plugins.registry.pages import people_page
+
+    people_page()
+
+
+def _io_page() -> None:
+    from plugins.registry.pages import io_page
+
+    io_page()
+
+
+@hookimpl
+def jiangxin_permissions():
+    return [
+        Permission("registry.view", "查看名册", {"admin", "reviewer", "staff", "manager"}),
+        Permission("registry.view_sensitive", "查看完整身份证号码和电话", {"admin", "reviewer"}),
+        Permission("registry.import", "直接导入、导出名册", {"admin"}),
+    ]
+
+
+@hookimpl
+def jiangxin_pages():
+    return [
+        Page(url_path="registry-people", title="人员名册", target=_people_page, section=SECTION,
+             icon="📇", permission="registry.view", order=10),
+        Page(url_path="registry-io", title="导入导出", target=_io_page, section=SECTION,
+             icon="📥", permission="registry.import", order=14),
+    ]
+
+
+@hookimpl
+def jiangxin_models():
+    from plugins.registry.models import Honour, Person
+
+    return [Person, Honour]
+
+
+@hookimpl
+def jiangxin_migrations():
+    return Path(__file__).parent / "migrations"
+
+
+@hookimpl
+def jiangxin_metrics():
+    from plugins.registry.metrics import METRICS
+
+    return METRICS
+
+
+@hookimpl
+def jiangxin_spreadsheet_tables():
+    from plugins.registry.spreadsheet import ROSTER
+
+    return [ROSTER]
+
+
+@hookimpl
+def jiangxin_demo_data(session, faker, seed):
+    from plugins.registry.demo import load
+
+    load(session, faker, seed)

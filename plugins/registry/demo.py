@@ -1,0 +1,71 @@
+"""Demo roster: a few thousand people across the counties, the same on every machine."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from sqlalchemy import insert, select
+
+from core.audit import bump_versions, record
+from core.cells import id_check_char
+from core.counties import load_counties
+from plugins.registry.models import Honour, Person, initials
+from plugins.registry.vocab import HONOURS
+
+PEOPLE = 3000
+EMPLOYERS = ("杭州汽轮动力集团", "杭州钢铁集团", "国网杭州供电公司", "杭州地铁集团", "西子电梯",
+             "建德市新安江水电站", "农夫山泉建德工厂", "富春江纺织", "萧山机场", "余杭经济开发区管委会",
+             "淳安县千岛湖旅游集团", "桐庐快递产业园", "临安山核桃合作社", "钱塘新区制造企业")
+POSTS = ("钳工", "焊工", "电工", "数控车工", "高级工程师", "车间主任", "班组长", "技师", "农艺师", "教师",
+         "护士", "快递员", "公交驾驶员", "厨师")
+INDUSTRIES = ("制造业", "电力", "交通运输", "农业", "教育", "卫生", "服务业", "建筑业")
+EDUCATION = ("初中", "高中", "中专", "大专", "本科", "硕士研究生")
+POLITICAL = ("中共党员", "群众", "民主党派", "共青团员")
+# city and county honours are far more numerous than national ones
+HONOUR_WEIGHTS = {name: {"全国": 1, "省级": 4, "市级": 12, "区县级": 10}[level]
+                  for name, level in HONOURS.items()}
+
+
+def load(session, faker, seed: int) -> None:
+    rng = random.Random(seed)
+    codes = [c.code for c in load_counties()]
+    people, used = [], set()
+    for _ in range(PEOPLE):
+        gender = rng.choice(("男", "男", "女"))
+        birth = dt.date(1945, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 52))
+        while True:
+            seq = rng.randrange(0, 500) * 2 + (1 if gender == "男" else 0)
+            first = f"{rng.choice(codes)}{birth:%Y%m%d}{seq:03d}"
+            if first not in used:
+                used.add(first)
+                break
+        name = faker.name_male() if gender == "男" else faker.name_female()
+        age = 2026 - birth.year
+        status = "去世" if rng.random() < 0.04 else "转出" if rng.random() < 0.01 else \
+            "退休" if age > 60 else "在职"
+        people.append({
+            "name": name, "name_initials": initials(name), "gender": gender, "birth_date": birth,
+            "id_number": first + id_check_char(first), "ethnicity": "汉族" if rng.random() < 0.95 else "畲族",
+            "political_status": rng.choice(POLITICAL), "education": rng.choice(EDUCATION),
+            "employer": rng.choice(EMPLOYERS), "post": rng.choice(POSTS),
+            "industry": rng.choice(INDUSTRIES), "county_code": rng.choice(codes),
+            "phone": f"1{rng.choice('35789')}{rng.randrange(10**9):09d}", "status": status,
+            "death_date": dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(0, 2000))
+            if status == "去世" else None,
+        })
+    session.execute(insert(Person.__table__), people)
+    ids = dict(session.execute(select(Person.id_number, Person.id)).all())
+    names, weights = list(HONOUR_WEIGHTS), list(HONOUR_WEIGHTS.values())
+    honours = []
+    for person in people:
+        held = set(rng.choices(names, weights, k=rng.choice((1, 1, 1, 2, 2, 3))))
+        first_year = max(person["birth_date"].year + 25, 1985)
+        for name in held:
+            honours.append({"person_id": ids[person["id_number"]], "name": name,
+                            "level": HONOURS[name], "year_awarded": rng.randint(first_year, 2026),
+                            "awarding_body": None})
+    session.execute(insert(Honour.__table__), honours)
+    bump_versions(session, {"registry_person", "registry_honour"})
+    record(session, "import", table="registry_person",
+           summary=f"演示数据：{len(people)} 人，{len(honours)} 项荣誉")

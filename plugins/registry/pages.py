@@ -1,0 +1,96 @@
+"""Roster pages: 人员名册 (search, filters, 50 a page, a person's record) and 导入导出."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from core.audit import record
+from core.counties import county_name, load_counties
+from core.db import read_session, session_scope
+from core.spreadsheet_ui import export_button, import_panel
+from core.ui import can, require
+from plugins.registry.models import Person
+from plugins.registry.queries import PAGE_SIZE, PersonFilter, count_people, find_people, honours_of
+from plugins.registry.vocab import HONOURS, LEVELS, STATUSES, mask_id, mask_phone
+
+ALL = ""
+STATUS_DEFAULT = "不含去世"
+
+
+def people_page() -> None:
+    user = require("registry.view")
+    st.title("人员名册")
+    text = st.text_input("搜索", placeholder="姓名、拼音首字母（如 zjg）或身份证号码", key="registry_q")
+    c1, c2, c3, c4, c5 = st.columns(5)
+    if user.county_code is None:
+        county = c1.selectbox("区县", [ALL] + [c.code for c in load_counties()],
+                              format_func=lambda c: county_name(c) if c else "全市", key="registry_county")
+    else:
+        county = c1.selectbox("区县", [user.county_code], format_func=county_name, disabled=True)
+    level = c2.selectbox("级别", [ALL, *LEVELS], format_func=lambda v: v or "全部级别", key="registry_level")
+    honour = c3.selectbox("荣誉", [ALL, *HONOURS], format_func=lambda v: v or "全部荣誉", key="registry_honour")
+    status = c4.selectbox("人员状态", [STATUS_DEFAULT, *STATUSES, "全部"], key="registry_status")
+    this_year = dt.date.today().year
+    year = c5.selectbox("授予年份", [0, *range(this_year, 1979, -1)],
+                        format_func=lambda y: str(y) if y else "全部年份", key="registry_year")
+    flt = PersonFilter(
+        text=text, counties=(county,) if county else user.visible_counties(), level=level or None,
+        honour=honour or None, status=status if status in STATUSES else None, year=year or None,
+        include_deceased=status == "全部")
+
+    with read_session() as session:
+        total = count_people(session, flt)
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = st.number_input(f"页码（共 {pages} 页，{total} 人）", 1, pages, 1, key="registry_page") \
+            if pages > 1 else 1
+        people = find_people(session, flt, page=page)
+        honours = honours_of(session, [p.id for p in people])
+    if not people:
+        st.info("没有找到符合条件的人员。")
+        return
+    st.dataframe([{
+        "姓名": p.name, "性别": p.gender, "出生日期": p.birth_date.isoformat(),
+        "公民身份号码": mask_id(p.id_number), "所属区县": county_name(p.county_code),
+        "工作单位": p.employer or "", "荣誉": "、".join(f"{h.name}（{h.year_awarded or '—'}）"
+                                                  for h in honours[p.id]),
+        "人员状态": p.status, "联系电话": mask_phone(p.phone)} for p in people],
+        hide_index=True, width="stretch")
+    chosen = st.selectbox("查看人员详情", [0] + [p.id for p in people], key="registry_person",
+                          format_func=lambda pid: "—" if not pid else next(
+                              f"{p.name}（{mask_id(p.id_number)}）" for p in people if p.id == pid))
+    if chosen:
+        person = next(p for p in people if p.id == chosen)
+        _person_detail(user, person, honours[person.id])
+
+
+def _person_detail(user, person: Person, honours) -> None:
+    sensitive = can("registry.view_sensitive")
+    if sensitive:
+        seen = st.session_state.setdefault("registry_seen", set())
+        if person.id not in seen:  # reading a full ID number is audited, once per session
+            with session_scope(user.actor) as session:
+                record(session, "read_sensitive", table="registry_person", row_id=person.id,
+                       county=person.county_code, summary=f"查看 {person.name} 的完整身份证号码和电话")
+            seen.add(person.id)
+    with st.container(border=True):
+        st.subheader(person.name)
+        st.write(f"**公民身份号码**：{person.id_number if sensitive else mask_id(person.id_number)}　"
+                 f"**联系电话**：{(person.phone or '') if sensitive else mask_phone(person.phone)}")
+        st.write(f"**性别**：{person.gender}　**出生日期**：{person.birth_date}　"
+                 f"**民族**：{person.ethnicity or '—'}　**政治面貌**：{person.political_status or '—'}　"
+                 f"**学历**：{person.education or '—'}")
+        st.write(f"**工作单位**：{person.employer or '—'}　**职务/工种**：{person.post or '—'}　"
+                 f"**行业**：{person.industry or '—'}　**所属区县**：{county_name(person.county_code)}　"
+                 f"**人员状态**：{person.status}" + (f"（{person.death_date}）" if person.death_date else ""))
+        st.dataframe([{"荣誉": h.name, "级别": h.level, "授予年份": h.year_awarded or "",
+                       "授予单位": h.awarding_body or ""} for h in honours], hide_index=True)
+
+
+def io_page() -> None:
+    require("registry.import")
+    st.title("名册导入导出")
+    st.caption("管理员直接导入各区县的名册表格（首次迁移用）。每一行都检查通过才会写入，否则一行也不写。")
+    import_panel("roster")
+    export_button("roster")

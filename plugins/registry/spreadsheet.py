@@ -1,0 +1,100 @@
+"""The roster as a spreadsheet table: one row per honour of a person (how counties keep it).
+
+Administrators load the counties' spreadsheets directly (``jiangxin import roster FILE``);
+county staff will submit additions as change requests instead.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select, tuple_
+
+from core.audit import bump_versions
+from core.cells import id_birth_date, id_gender
+from core.spreadsheets import Column, SpreadsheetTable
+from plugins.registry.models import Honour, Person, initials
+from plugins.registry.vocab import DECEASED, GENDERS, HONOURS, STATUSES
+
+PERSON_KEYS = ("name", "gender", "id_number", "birth_date", "ethnicity", "political_status",
+               "education", "employer", "post", "industry", "county_code", "phone", "status")
+COLUMNS = (
+    Column("name", "姓名", required=True),
+    Column("gender", "性别", kind="choice", choices=GENDERS, help="可不填，按身份证号码判断"),
+    Column("id_number", "公民身份号码", kind="id_number", required=True,
+           aliases=("身份证号", "身份证号码", "身份证")),
+    Column("birth_date", "出生日期", kind="date", help="可不填，按身份证号码判断"),
+    Column("ethnicity", "民族"),
+    Column("political_status", "政治面貌"),
+    Column("education", "学历", aliases=("文化程度",)),
+    Column("employer", "工作单位", aliases=("单位", "单位名称")),
+    Column("post", "职务/工种", aliases=("职务", "工种", "职务或工种")),
+    Column("industry", "行业"),
+    Column("county_code", "所属区县", kind="county", required=True, aliases=("区县",)),
+    Column("phone", "联系电话", kind="phone", aliases=("电话", "手机", "手机号码")),
+    Column("status", "人员状态", kind="choice", choices=STATUSES, aliases=("状态",),
+           help="不填为在职"),
+    Column("honour", "荣誉", kind="choice", choices=tuple(HONOURS), required=True,
+           aliases=("荣誉称号",)),
+    Column("year_awarded", "授予年份", kind="integer", aliases=("获评年份", "年份")),
+    Column("awarding_body", "授予单位"),
+)
+
+
+def check_row(row: dict) -> list[tuple[str | None, str]]:
+    """Gender and birth date must agree with the ID number (when they are given)."""
+    problems = []
+    number = row["id_number"]
+    if row.get("gender") and row["gender"] != id_gender(number):
+        problems.append(("gender", f"与身份证号码不符（号码显示为{id_gender(number)}）"))
+    if row.get("birth_date") and row["birth_date"] != id_birth_date(number):
+        problems.append(("birth_date", f"与身份证号码不符（号码显示为 {id_birth_date(number)}）"))
+    return problems
+
+
+def existing_keys(session, keys: list[tuple]) -> set[tuple]:
+    found = session.execute(
+        select(Person.id_number, Honour.name).join(Honour, Honour.person_id == Person.id)
+        .where(tuple_(Person.id_number, Honour.name).in_(keys)))
+    return {tuple(r) for r in found}
+
+
+def write_rows(session, rows: list[dict], actor) -> None:
+    """New people first (one per ID number), then their honours; SQLAlchemy Core throughout."""
+    numbers = {r["id_number"] for r in rows}
+    known = dict(session.execute(select(Person.id_number, Person.id)
+                                 .where(Person.id_number.in_(numbers))).all())
+    new_people = {}
+    for r in rows:
+        if r["id_number"] in known or r["id_number"] in new_people:
+            continue
+        person = {k: r.get(k) for k in PERSON_KEYS}
+        person["gender"] = person["gender"] or id_gender(r["id_number"])
+        person["birth_date"] = person["birth_date"] or id_birth_date(r["id_number"])
+        person["status"] = person["status"] or "在职"
+        person["name_initials"] = initials(r["name"])
+        new_people[r["id_number"]] = person
+    if new_people:
+        session.execute(insert(Person.__table__), list(new_people.values()))
+        known.update(session.execute(select(Person.id_number, Person.id)
+                                     .where(Person.id_number.in_(list(new_people)))).all())
+    session.execute(insert(Honour.__table__), [
+        {"person_id": known[r["id_number"]], "name": r["honour"], "level": HONOURS[r["honour"]],
+         "year_awarded": r.get("year_awarded"), "awarding_body": r.get("awarding_body")}
+        for r in rows])
+    bump_versions(session, {"registry_person", "registry_honour"})
+
+
+def export_rows(session, counties):
+    """One row per honour, deceased people left out (they stay on file)."""
+    stmt = (select(*(getattr(Person, k) for k in PERSON_KEYS), Honour.name.label("honour"),
+                   Honour.year_awarded, Honour.awarding_body)
+            .join(Honour, Honour.person_id == Person.id).where(Person.status != DECEASED)
+            .order_by(Person.county_code, Person.name, Person.id, Honour.year_awarded))
+    if counties is not None:
+        stmt = stmt.where(Person.county_code.in_(counties))
+    yield from session.execute(stmt.execution_options(yield_per=2000)).mappings()
+
+
+ROSTER = SpreadsheetTable(
+    name="roster", title="劳模工匠名册", columns=COLUMNS, natural_key=("id_number", "honour"),
+    county_column="county_code", permission="registry.import", validate_row=check_row,
+    existing_keys=existing_keys, write_rows=write_rows, export_rows=export_rows)

@@ -1,0 +1,168 @@
+"""The roster plugin: search in SQL within the user's county, masking, metrics, spreadsheets."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from core.cli import main
+from core.db import read_session
+from core.models import AuditEntry
+from plugins.registry.models import Honour, Person
+from plugins.registry.queries import PersonFilter, count_people, find_people
+from plugins.registry.vocab import mask_id, mask_phone
+from tests.helpers import signed_in_app, texts
+from tests.sheets import county_workbook, make_id, save
+
+
+def scalar(stmt):
+    with read_session() as s:
+        return s.scalar(stmt)
+
+
+def test_the_demo_roster_covers_every_county_with_honours_and_statuses(roster_db):
+    with read_session() as s:
+        assert s.scalar(select(func.count()).select_from(Person)) == 3000
+        assert s.scalar(select(func.count(func.distinct(Person.county_code)))) == 13
+        statuses = set(s.scalars(select(Person.status).distinct()))
+        assert {"在职", "退休", "去世"} <= statuses
+        assert s.scalar(select(func.count()).select_from(Honour)) > 3000
+        assert s.scalar(select(func.count(func.distinct(Honour.level)))) == 4
+
+
+def test_search_by_name_initials_and_id_fragment(roster_db):
+    with read_session() as s:
+        person = s.scalars(select(Person).where(Person.status == "在职").order_by(Person.id)).first()
+        for text in (person.name, person.name_initials, person.id_number[-6:]):
+            found = find_people(s, PersonFilter(text=text), page_size=500)
+            assert person.id in [p.id for p in found], text
+
+
+def test_deceased_people_stay_on_file_but_leave_default_searches(roster_db):
+    with read_session() as s:
+        dead = s.scalar(select(func.count()).where(Person.status == "去世"))
+        everyone = count_people(s, PersonFilter(include_deceased=True))
+        assert dead > 0 and everyone == 3000
+        assert count_people(s, PersonFilter()) == 3000 - dead
+        assert count_people(s, PersonFilter(status="去世")) == dead
+
+
+def test_filters_and_pages_are_done_in_sql(roster_db):
+    with read_session() as s:
+        flt = PersonFilter(counties=("330182",), level="全国")
+        expected = s.scalar(
+            select(func.count(func.distinct(Person.id))).join(Honour)
+            .where(Person.county_code == "330182", Person.status != "去世", Honour.level == "全国"))
+        assert count_people(s, flt) == expected
+        first, second = find_people(s, PersonFilter(), page=1), find_people(s, PersonFilter(), page=2)
+        assert len(first) == len(second) == 50
+        assert [p.name for p in first] == sorted(p.name for p in first)
+        assert not {p.id for p in first} & {p.id for p in second}
+
+
+def test_masks():
+    assert mask_id("33018219680503123X") == "330182********123X"
+    assert mask_phone("13812345678") == "138****5678"
+
+
+def test_staff_see_only_their_county_with_masked_numbers(roster_db):
+    at = signed_in_app("staff_jd", page="registry-people")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert set(table["所属区县"]) == {"建德市"}
+    assert all("********" in number for number in table["公民身份号码"])
+    total = scalar(select(func.count()).where(Person.county_code == "330182", Person.status != "去世"))
+    assert f"共 {-(-total // 50)} 页，{total} 人" in at.number_input[0].label
+
+    at.selectbox(key="registry_person").select_index(1).run()
+    shown = texts(at)
+    assert "********" in shown
+    with read_session() as s:
+        assert not s.scalar(select(func.count()).where(AuditEntry.action == "read_sensitive"))
+
+
+def test_a_reviewer_reads_the_full_id_number_and_it_is_audited(roster_db):
+    at = signed_in_app("reviewer", page="registry-people")
+    at.selectbox(key="registry_person").select_index(1).run()
+    person_id = at.selectbox(key="registry_person").value
+    with read_session() as s:
+        person = s.get(Person, person_id)
+        assert person.id_number in texts(at)
+        read = s.scalars(select(AuditEntry).where(AuditEntry.action == "read_sensitive")).all()
+    assert [(r.actor, r.row_id) for r in read] == [("reviewer", str(person_id))]
+
+
+def test_managers_see_metrics_and_masked_roster_but_not_the_import_page(roster_db):
+    at = signed_in_app("manager")
+    tiles = {m.label: m.value for m in at.metric}
+    living = scalar(select(func.count()).where(Person.status != "去世"))
+    assert tiles["在册劳模工匠"] == f"{living:,}" or tiles["在册劳模工匠"] == str(living)
+    assert len(at.get("vega_lite_chart")) >= 3
+    at = signed_in_app("manager", page="registry-io")
+    assert [e.value for e in at.error] == ["无权访问"]
+
+
+def test_county_staff_overview_counts_only_their_county(roster_db):
+    at = signed_in_app("staff_jd")
+    tiles = {m.label: m.value for m in at.metric}
+    living = scalar(select(func.count()).where(Person.county_code == "330182", Person.status != "去世"))
+    assert tiles["在册劳模工匠"] in (str(living), f"{living:,}")
+
+
+HEADER = ["序号", "姓名", "身份证号", "性别", "所属区县", "工作单位", "荣誉", "授予年份"]
+
+
+def test_import_roster_dry_run_reports_each_bad_row(roster_db, tmp_path, capsys):
+    rows = [[1, "新劳模", make_id("19800101", 111), "男", "建德市", "建德某厂", "建德金匠", 2024],
+            [2, "新劳模", make_id("19800101", 111), "男", "建德市", "建德某厂", "杭州工匠", 2025],
+            [3, "错性别", make_id("19810101", 113), "女", "建德市", "", "建德银匠", 2024],
+            [4, "错荣誉", make_id("19820101", 115), "男", "建德市", "", "优秀员工", 2024]]
+    path = save(county_workbook(rows, HEADER), tmp_path / "建德.xlsx")
+    assert main(["import", "roster", path, "--dry-run"]) == 1
+    out = capsys.readouterr().out
+    assert "row 8, 性别: 与身份证号码不符（号码显示为男）" in out
+    assert "row 9, 荣誉: “优秀员工”不是可选值" in out
+
+    good = save(county_workbook(rows[:2], HEADER), tmp_path / "ok.xlsx")
+    assert main(["import", "roster", good]) == 0
+    with read_session() as s:
+        person = s.scalar(select(Person).where(Person.id_number == make_id("19800101", 111)))
+        names = set(s.scalars(select(Honour.name).where(Honour.person_id == person.id)))
+    assert names == {"建德金匠", "杭州工匠"} and person.county_code == "330182"
+    assert main(["import", "roster", good]) == 0  # again: both rows already present
+    assert "already present, skipped: 2 rows" in capsys.readouterr().out
+
+
+def test_export_roster_within_a_county_leaves_the_deceased_out(roster_db, tmp_path):
+    out = tmp_path / "jd.xlsx"
+    assert main(["export", "roster", str(out), "--county", "330182"]) == 0
+    ws = openpyxl.load_workbook(out).active
+    header = [c.value for c in ws[1]]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    county, status = header.index("所属区县"), header.index("人员状态")
+    assert rows and {r[county] for r in rows} == {"建德市"} and "去世" not in {r[status] for r in rows}
+    expected = scalar(select(func.count()).select_from(Honour).join(Person)
+                      .where(Person.county_code == "330182", Person.status != "去世"))
+    assert len(rows) == expected
+
+
+@pytest.mark.parametrize("page", ["registry-people", "registry-io"])
+def test_roster_pages_signed_out_show_only_the_sign_in_form(roster_db, page):
+    at = signed_in_app(None, page=page)
+    assert [t.label for t in at.text_input] == ["用户名", "密码"] and not at.dataframe
+
+
+def test_roster_models_and_migrations_agree(roster_db):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from core.db import Base, get_engine
+    from core.migrate import include_owned
+    from core.plugins import get_host
+
+    owned = set(get_host().table_owners)
+    assert {"registry_person", "registry_honour"} <= owned
+    with get_engine().connect() as conn:
+        context = MigrationContext.configure(conn, opts={"include_object": include_owned(owned)})
+        assert compare_metadata(context, Base.metadata) == []
