@@ -56,9 +56,13 @@ def load(session, faker, seed: int) -> None:
         })
     session.execute(insert(Person.__table__), people)
     ids = dict(session.execute(select(Person.id_number, Person.id)).all())
-    names, weights = list(HONOUR_WEIGHTS), list(HONOUR_WEIGHTS.values())
+    # county titles (建德金匠, 建德银匠) belong to 建德市's own people
+    county_titles = {n for n, level in HONOURS.items() if level == "区县级"}
+    everywhere = [n for n in HONOUR_WEIGHTS if n not in county_titles]
     honours = []
     for person in people:
+        names = list(HONOUR_WEIGHTS) if person["county_code"] == "330182" else everywhere
+        weights = [HONOUR_WEIGHTS[n] for n in names]
         held = set(rng.choices(names, weights, k=rng.choice((1, 1, 1, 2, 2, 3))))
         first_year = max(person["birth_date"].year + 25, 1985)
         for name in held:
