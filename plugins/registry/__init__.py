@@ -32,6 +32,8 @@ def jiangxin_permissions():
         Permission("registry.view", "查看名册", {"admin", "reviewer", "staff", "manager"}),
         Permission("registry.view_sensitive", "查看完整身份证号码和电话", {"admin", "reviewer"}),
         Permission("registry.import", "直接导入、导出名册", {"admin"}),
+        Permission("registry.submit", "提交名册变动", {"admin", "staff"}),
+        Permission("registry.review", "审核名册变动", {"admin", "reviewer"}),
     ]
 
 
@@ -47,9 +49,9 @@ def jiangxin_pages():
 
 @hookimpl
 def jiangxin_models():
-    from plugins.registry.models import Honour, Person
+    from plugins.registry.models import ChangeRequest, Honour, Person
 
-    return [Person, Honour]
+    return [Person, Honour, ChangeRequest]
 
 
 @hookimpl

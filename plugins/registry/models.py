@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from pypinyin import Style, lazy_pinyin
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, utcnow
+from core.models import JSONType
 
 
 def initials(name: str) -> str:
@@ -65,3 +67,34 @@ class Honour(Base):
     awarding_body: Mapped[str | None] = mapped_column(String(100))
 
     person: Mapped[Person] = relationship(back_populates="honours")
+
+
+class ChangeRequest(Base):
+    """A change to the roster that a reviewer decides: 新增, 关系转移, 去世 or 信息更正.
+
+    ``payload`` holds what the change sets; ``before`` the person's fields when it was submitted
+    (for the reviewer's diff). Only an approved request changes the roster.
+    """
+
+    __tablename__ = "registry_change"
+    __table_args__ = (
+        Index("ix_registry_change_state_submitted", "state", "submitted_at"),
+        Index("ix_registry_change_county_state", "county_code", "state"),
+        Index("ix_registry_change_submitted_by", "submitted_by"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(8), default="待审核")
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("registry_person.id"))
+    county_code: Mapped[str] = mapped_column(String(12))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    reason: Mapped[str] = mapped_column(Text)
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    decision_reason: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,243 @@
+"""Changes to the roster: submitted by county staff, decided by reviewers, never direct edits.
+
+Only an approved request changes the roster, in the same transaction as the decision. Two
+reviewers deciding the same request at once: the decision is a conditional UPDATE
+(``WHERE state = '待审核'``), so exactly one of them changes it and the other is told.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core import cells
+from core.audit import record
+from core.auth import CurrentUser
+from core.counties import county_lookup, county_name
+from core.db import utcnow
+from core.notify import notify
+from core.plugins import get_host
+from plugins.registry.models import ChangeRequest, Honour, Person, initials
+from plugins.registry.vocab import DECEASED, HONOURS
+
+KINDS = ("新增", "关系转移", "去世", "信息更正")
+PENDING, APPROVED, REJECTED, WITHDRAWN = "待审核", "已通过", "已驳回", "已撤回"
+STATES = (PENDING, APPROVED, REJECTED, WITHDRAWN)
+OVERDUE = dt.timedelta(days=7)
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+CORRECTABLE = {"name": "姓名", "ethnicity": "民族", "political_status": "政治面貌", "education": "学历",
+               "employer": "工作单位", "post": "职务/工种", "industry": "行业", "phone": "联系电话"}
+PERSON_FIELDS = ("name", "gender", "birth_date", "id_number", "ethnicity", "political_status",
+                 "education", "employer", "post", "industry", "county_code", "phone", "status")
+
+
+class ChangeError(ValueError):
+    """A request was refused; the message is Chinese and meant for the user."""
+
+
+class AlreadyDecided(ChangeError):
+    """Someone else decided (or the submitter withdrew) the request first."""
+
+
+def _snapshot(person: Person) -> dict[str, Any]:
+    return {f: (v.isoformat() if isinstance(v := getattr(person, f), dt.date) else v)
+            for f in PERSON_FIELDS}
+
+
+def _in_scope(user: CurrentUser, county: str) -> None:
+    scope = user.visible_counties()
+    if scope is not None and county not in scope:
+        raise ChangeError(f"{county_name(county)} 不在您的区县范围内")
+
+
+def _person(session: Session, user: CurrentUser, person_id: int, *, living: bool = True) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise ChangeError("找不到该人员")
+    _in_scope(user, person.county_code)
+    if living and person.status == DECEASED:
+        raise ChangeError(f"{person.name} 已去世，不能提交此类变动")
+    return person
+
+
+def _reason(reason: str) -> str:
+    if not reason or not reason.strip():
+        raise ChangeError("请填写变动理由")
+    return reason.strip()
+
+
+def _attachment(attachment: tuple[str, bytes] | None) -> tuple[str | None, bytes | None]:
+    if attachment is None:
+        return None, None
+    name, data = attachment
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise ChangeError(f"附件不能超过 {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB")
+    return name, data
+
+
+def _no_pending(session: Session, person_id: int | None, kind: str) -> None:
+    if person_id is None:
+        return
+    if session.scalar(select(ChangeRequest.id).where(
+            ChangeRequest.person_id == person_id, ChangeRequest.kind == kind,
+            ChangeRequest.state == PENDING)):
+        raise ChangeError(f"该人员已有待审核的{kind}申请")
+
+
+def _new(session, user, kind, county, payload, reason, attachment, person=None) -> ChangeRequest:
+    name, data = _attachment(attachment)
+    request = ChangeRequest(kind=kind, state=PENDING, person_id=person.id if person else None,
+                            county_code=county, payload=payload,
+                            before=_snapshot(person) if person else None, reason=_reason(reason),
+                            attachment_name=name, attachment=data, submitted_by=user.username,
+                            submitted_at=utcnow())
+    session.add(request)
+    session.flush()
+    return request
+
+
+def submit_addition(session: Session, user: CurrentUser, fields: dict[str, Any], honour: str,
+                    year: int | None, reason: str, attachment=None) -> ChangeRequest:
+    """新增: a new person with an honour, or a new honour for a person already on the roster."""
+    if honour not in HONOURS:
+        raise ChangeError(f"未知荣誉“{honour}”")
+    try:
+        number = cells.parse_id_number(fields.get("id_number") or "")
+    except cells.CellError as exc:
+        raise ChangeError(f"公民身份号码：{exc}") from None
+    known = session.scalar(select(Person).where(Person.id_number == number))
+    payload = {"honour": honour, "year_awarded": year}
+    if known is not None:
+        person = _person(session, user, known.id)
+        if session.scalar(select(Honour.id).where(Honour.person_id == person.id, Honour.name == honour)):
+            raise ChangeError(f"{person.name} 已有荣誉“{honour}”")
+        return _new(session, user, "新增", person.county_code, payload, reason, attachment, person)
+    name = (fields.get("name") or "").strip()
+    if not name:
+        raise ChangeError("请填写姓名")
+    county = fields.get("county_code") or user.county_code
+    if county not in county_lookup():
+        raise ChangeError("请选择所属区县")
+    _in_scope(user, county)
+    person_fields = {k: (fields.get(k) or None) for k in CORRECTABLE}
+    person_fields.update(name=name, id_number=number, county_code=county,
+                         gender=cells.id_gender(number),
+                         birth_date=cells.id_birth_date(number).isoformat())
+    payload["person"] = person_fields
+    return _new(session, user, "新增", county, payload, reason, attachment)
+
+
+def submit_transfer(session, user, person_id: int, to_county: str, to_employer: str | None,
+                    reason: str, attachment=None) -> ChangeRequest:
+    """关系转移: to another employer and/or county; the receiving county sees it once approved."""
+    person = _person(session, user, person_id)
+    if to_county not in county_lookup():
+        raise ChangeError("请选择转入区县")
+    if to_county == person.county_code and (to_employer or None) == person.employer:
+        raise ChangeError("转入区县和单位与现在相同")
+    _no_pending(session, person.id, "关系转移")
+    payload = {"county_code": to_county, "employer": to_employer or person.employer}
+    return _new(session, user, "关系转移", person.county_code, payload, reason, attachment, person)
+
+
+def submit_death(session, user, person_id: int, death_date: dt.date, reason: str,
+                 attachment=None) -> ChangeRequest:
+    """去世: with the date of death."""
+    person = _person(session, user, person_id)
+    if death_date > dt.date.today() or death_date < person.birth_date:
+        raise ChangeError("去世日期不合理")
+    _no_pending(session, person.id, "去世")
+    return _new(session, user, "去世", person.county_code, {"death_date": death_date.isoformat()},
+                reason, attachment, person)
+
+
+def submit_correction(session, user, person_id: int, changes: dict[str, Any], reason: str,
+                      attachment=None) -> ChangeRequest:
+    """信息更正: new values for some of CORRECTABLE's fields."""
+    person = _person(session, user, person_id, living=False)
+    unknown = set(changes) - set(CORRECTABLE)
+    if unknown:
+        raise ChangeError(f"不能更正：{'、'.join(sorted(unknown))}")
+    changed = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in changes.items()
+               if ((v.strip() if isinstance(v, str) else v) or None) != getattr(person, k)}
+    if not changed:
+        raise ChangeError("没有需要更正的内容")
+    if changed.get("name") is None and "name" in changed:
+        raise ChangeError("姓名不能为空")
+    if changed.get("phone"):
+        try:
+            changed["phone"] = cells.parse_phone(changed["phone"])
+        except cells.CellError as exc:
+            raise ChangeError(f"联系电话：{exc}") from None
+    return _new(session, user, "信息更正", person.county_code, changed, reason, attachment, person)
+
+
+def withdraw(session: Session, user: CurrentUser, request_id: int) -> None:
+    """The submitter takes back a request that is still pending."""
+    done = session.execute(
+        update(ChangeRequest).where(ChangeRequest.id == request_id, ChangeRequest.state == PENDING,
+                                    ChangeRequest.submitted_by == user.username)
+        .values(state=WITHDRAWN, decided_by=user.username, decided_at=utcnow()))
+    if done.rowcount != 1:
+        raise AlreadyDecided("该申请已处理或不是您提交的，无法撤回")
+    record(session, "withdraw", table="registry_change", row_id=request_id,
+           before={"state": PENDING}, after={"state": WITHDRAWN}, summary="撤回变动申请")
+
+
+def decide(session: Session, user: CurrentUser, request_id: int, approve: bool,
+           reason: str | None = None) -> ChangeRequest:
+    """Approve (and apply) or reject a pending request; exactly one decision ever counts."""
+    if not approve and not (reason or "").strip():
+        raise ChangeError("驳回必须填写理由")
+    request = session.get(ChangeRequest, request_id)
+    if request is None:
+        raise ChangeError("找不到该申请")
+    _in_scope(user, request.county_code)
+    state = APPROVED if approve else REJECTED
+    done = session.execute(
+        update(ChangeRequest).where(ChangeRequest.id == request_id, ChangeRequest.state == PENDING)
+        .values(state=state, decided_by=user.username, decided_at=utcnow(),
+                decision_reason=(reason or "").strip() or None)
+        .execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        raise AlreadyDecided("该申请已被处理，请刷新后查看")
+    session.refresh(request)
+    record(session, "approve" if approve else "reject", table="registry_change", row_id=request_id,
+           county=request.county_code, before={"state": PENDING},
+           after={"state": state, "reason": reason or ""},
+           summary=f"{'通过' if approve else '驳回'}{request.kind}申请")
+    if approve:
+        person_id = _apply(session, request)
+        notify(get_host(), session, "registry.change_approved", request_id=request.id,
+               person_id=person_id, kind=request.kind)
+    return request
+
+
+def _apply(session: Session, request: ChangeRequest) -> int:
+    payload = request.payload
+    if request.kind == "新增":
+        if request.person_id is None:
+            fields = dict(payload["person"])
+            fields["birth_date"] = dt.date.fromisoformat(fields["birth_date"])
+            person = Person(**fields, name_initials=initials(fields["name"]), status="在职")
+            session.add(person)
+            session.flush()
+            request.person_id = person.id
+        session.add(Honour(person_id=request.person_id, name=payload["honour"],
+                           level=HONOURS[payload["honour"]], year_awarded=payload.get("year_awarded")))
+    else:
+        person = session.get(Person, request.person_id)
+        if request.kind == "关系转移":
+            person.county_code, person.employer = payload["county_code"], payload["employer"]
+        elif request.kind == "去世":
+            person.status, person.death_date = DECEASED, dt.date.fromisoformat(payload["death_date"])
+        else:
+            for key, value in payload.items():
+                setattr(person, key, value)
+            if "name" in payload:
+                person.name_initials = initials(payload["name"])
+    session.flush()
+    return request.person_id
