@@ -26,6 +26,24 @@ def _io_page() -> None:
     io_page()
 
 
+def _submit_page() -> None:
+    from plugins.registry.pages_changes import submit_page
+
+    submit_page()
+
+
+def _review_page() -> None:
+    from plugins.registry.pages_changes import review_page
+
+    review_page()
+
+
+def _my_requests_page() -> None:
+    from plugins.registry.pages_changes import my_requests_page
+
+    my_requests_page()
+
+
 @hookimpl
 def jiangxin_permissions():
     return [
@@ -42,6 +60,12 @@ def jiangxin_pages():
     return [
         Page(url_path="registry-people", title="人员名册", target=_people_page, section=SECTION,
              icon="📇", permission="registry.view", order=10),
+        Page(url_path="registry-submit", title="提交变动", target=_submit_page, section=SECTION,
+             icon="📝", permission="registry.submit", order=11),
+        Page(url_path="registry-review", title="审核队列", target=_review_page, section=SECTION,
+             icon="✅", permission="registry.review", order=12),
+        Page(url_path="registry-mine", title="我的申请", target=_my_requests_page, section=SECTION,
+             icon="📋", permission="registry.submit", order=13),
         Page(url_path="registry-io", title="导入导出", target=_io_page, section=SECTION,
              icon="📥", permission="registry.import", order=14),
     ]

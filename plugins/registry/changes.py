@@ -241,3 +241,48 @@ def _apply(session: Session, request: ChangeRequest) -> int:
                 person.name_initials = initials(payload["name"])
     session.flush()
     return request.person_id
+
+
+def pending_requests(session: Session, counties: tuple[str, ...] | None, kind: str | None = None,
+                     limit: int = 200) -> list[ChangeRequest]:
+    """The review queue: pending requests, oldest first."""
+    stmt = select(ChangeRequest).where(ChangeRequest.state == PENDING)
+    if counties is not None:
+        stmt = stmt.where(ChangeRequest.county_code.in_(counties))
+    if kind:
+        stmt = stmt.where(ChangeRequest.kind == kind)
+    return list(session.scalars(stmt.order_by(ChangeRequest.submitted_at, ChangeRequest.id).limit(limit)))
+
+
+def requests_of(session: Session, username: str, limit: int = 200) -> list[ChangeRequest]:
+    """A submitter's own requests, newest first."""
+    return list(session.scalars(select(ChangeRequest).where(ChangeRequest.submitted_by == username)
+                                .order_by(ChangeRequest.submitted_at.desc()).limit(limit)))
+
+
+def is_overdue(request: ChangeRequest, now: dt.datetime | None = None) -> bool:
+    return request.state == PENDING and (now or utcnow()) - request.submitted_at > OVERDUE
+
+
+FIELD_LABELS = {**CORRECTABLE, "county_code": "所属区县", "status": "人员状态", "death_date": "去世日期",
+                "honour": "荣誉", "year_awarded": "授予年份", "id_number": "公民身份号码",
+                "gender": "性别", "birth_date": "出生日期"}
+
+
+def diff(request: ChangeRequest) -> list[dict[str, str]]:
+    """What the request changes, field by field: 项目, 变动前, 变动后 (for the reviewer)."""
+    before = request.before or {}
+    payload = dict(request.payload)
+    if request.kind == "去世":
+        payload = {"status": DECEASED, **payload}
+    if request.kind == "新增" and "person" in payload:
+        person = payload.pop("person")
+        payload = {**{k: v for k, v in person.items() if v}, **payload}
+
+    def shown(key, value):
+        if value in (None, ""):
+            return "—"
+        return county_name(value) if key == "county_code" else str(value)
+
+    return [{"项目": FIELD_LABELS.get(k, k), "变动前": shown(k, before.get(k)), "变动后": shown(k, v)}
+            for k, v in payload.items()]
