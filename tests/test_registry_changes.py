@@ -181,3 +181,24 @@ def test_many_reviewers_at_once_on_postgresql(pg_url, monkeypatch):
     with read_session() as s:
         assert s.get(Person, person.id).status == "去世"
         assert s.scalar(select(func.count()).where(AuditEntry.action == "approve")) == 1
+
+
+def test_the_overview_counts_pending_and_approved_changes_live(roster_db):
+    from tests.helpers import signed_in_app
+
+    def pending_now():
+        with read_session() as s:
+            return s.scalar(select(func.count()).where(ChangeRequest.state == "待审核"))
+
+    at = signed_in_app("manager")
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["待审核变动"] == str(pending_now()) and pending_now() > 0
+    approved_before = tiles["本年度通过变动"]
+    with read_session() as s:
+        rid = s.scalar(select(ChangeRequest.id).where(ChangeRequest.state == "待审核",
+                                                      ChangeRequest.kind != "新增"))
+    decide(rid)
+    at.run()
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["待审核变动"] == str(pending_now())
+    assert int(tiles["本年度通过变动"]) == int(approved_before) + 1

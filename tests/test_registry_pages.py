@@ -38,7 +38,8 @@ def test_staff_submit_a_death_and_a_reviewer_approves_it(roster_db):
         assert request.state == "待审核" and s.get(Person, person.id).status == "在职"
 
     queue = signed_in_app("reviewer", page="registry-review")
-    assert f"编号 {request.id}" in [o for o in queue.selectbox(key="queue_request").options]
+    assert f"编号 {request.id}" in queue.selectbox(key="queue_request").options
+    queue.selectbox(key="queue_request").set_value(request.id).run()
     diff = queue.dataframe[1].value
     assert list(diff.iloc[0]) == ["人员状态", "在职", "去世"]
     queue.button(key=f"approve_{request.id}").click().run()
@@ -94,9 +95,11 @@ def test_bulk_approval(roster_db):
                            .order_by(Person.id).limit(3)).all()
     for person in people:
         submit_death(person)
+    with read_session() as s:
+        ids = list(s.scalars(select(ChangeRequest.id).where(
+            ChangeRequest.person_id.in_([p.id for p in people]), ChangeRequest.state == "待审核")))
     queue = signed_in_app("reviewer", page="registry-review")
-    ids = queue.selectbox(key="queue_request").options
-    queue.multiselect(key="queue_bulk").set_value([int(i.split()[-1]) for i in ids]).run()
+    queue.multiselect(key="queue_bulk").set_value(ids).run()
     queue.button(key="approve_bulk").click().run()
     assert "已通过 3 件。" in [s.value for s in queue.success]
     with read_session() as s:

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core import cells
-from core.audit import record
+from core.audit import bump_versions, record
 from core.auth import CurrentUser
 from core.counties import county_lookup, county_name
 from core.db import utcnow
@@ -183,6 +183,7 @@ def withdraw(session: Session, user: CurrentUser, request_id: int) -> None:
         .values(state=WITHDRAWN, decided_by=user.username, decided_at=utcnow()))
     if done.rowcount != 1:
         raise AlreadyDecided("该申请已处理或不是您提交的，无法撤回")
+    bump_versions(session, {"registry_change"})  # a Core UPDATE: the ORM did not see it
     record(session, "withdraw", table="registry_change", row_id=request_id,
            before={"state": PENDING}, after={"state": WITHDRAWN}, summary="撤回变动申请")
 
@@ -204,6 +205,7 @@ def decide(session: Session, user: CurrentUser, request_id: int, approve: bool,
         .execution_options(synchronize_session=False))
     if done.rowcount != 1:
         raise AlreadyDecided("该申请已被处理，请刷新后查看")
+    bump_versions(session, {"registry_change"})  # a Core UPDATE: the ORM did not see it
     session.refresh(request)
     record(session, "approve" if approve else "reject", table="registry_change", row_id=request_id,
            county=request.county_code, before={"state": PENDING},
@@ -226,6 +228,9 @@ def _apply(session: Session, request: ChangeRequest) -> int:
             session.add(person)
             session.flush()
             request.person_id = person.id
+        elif session.scalar(select(Honour.id).where(Honour.person_id == request.person_id,
+                                                    Honour.name == payload["honour"])):
+            raise ChangeError(f"该人员已有荣誉“{payload['honour']}”，此申请不能通过，请驳回")
         session.add(Honour(person_id=request.person_id, name=payload["honour"],
                            level=HONOURS[payload["honour"]], year_awarded=payload.get("year_awarded")))
     else:

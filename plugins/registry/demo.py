@@ -10,7 +10,7 @@ from sqlalchemy import insert, select
 from core.audit import bump_versions, record
 from core.cells import id_check_char
 from core.counties import load_counties
-from plugins.registry.models import Honour, Person, initials
+from plugins.registry.models import ChangeRequest, Honour, Person, initials
 from plugins.registry.vocab import HONOURS
 
 PEOPLE = 3000
@@ -70,6 +70,40 @@ def load(session, faker, seed: int) -> None:
                             "level": HONOURS[name], "year_awarded": rng.randint(first_year, 2026),
                             "awarding_body": None})
     session.execute(insert(Honour.__table__), honours)
-    bump_versions(session, {"registry_person", "registry_honour"})
+    requests = _change_history(rng, people, ids)
+    session.execute(insert(ChangeRequest.__table__), requests)
+    bump_versions(session, {"registry_person", "registry_honour", "registry_change"})
     record(session, "import", table="registry_person",
-           summary=f"演示数据：{len(people)} 人，{len(honours)} 项荣誉")
+           summary=f"演示数据：{len(people)} 人，{len(honours)} 项荣誉，{len(requests)} 件变动申请")
+
+
+def _change_history(rng: random.Random, people: list[dict], ids: dict[str, int]) -> list[dict]:
+    """Decided requests over the past two years, and a queue of pending ones (some overdue)."""
+    now = dt.datetime.now().replace(microsecond=0)
+    kinds = ("信息更正", "信息更正", "关系转移", "新增", "去世")
+    reviewers, requests = ("demo_reviewer",), []
+    for i in range(260):
+        person = rng.choice(people)
+        pending = i >= 240
+        # a pending 新增 could repeat an honour the person holds: the queue gets the other kinds
+        kind = rng.choice(kinds[:3] + kinds[4:] if pending else kinds)
+        submitted = now - dt.timedelta(days=rng.randint(0, 12) if pending else rng.randint(10, 700),
+                                       hours=rng.randint(0, 23))
+        state = "待审核" if pending else ("已驳回" if rng.random() < 0.12 else "已通过")
+        payload = {"education": "本科"} if kind == "信息更正" else \
+            {"county_code": person["county_code"], "employer": "杭州市某新单位"} if kind == "关系转移" else \
+            {"death_date": (submitted.date() - dt.timedelta(days=3)).isoformat()} if kind == "去世" else \
+            {"honour": "杭州工匠", "year_awarded": submitted.year}
+        requests.append({
+            "kind": kind, "state": state, "person_id": ids[person["id_number"]],
+            "county_code": person["county_code"], "payload": payload, "before": None,
+            "reason": {"信息更正": "学历信息更新", "关系转移": "工作调动", "新增": "新获评荣誉",
+                       "去世": "家属告知"}[kind],
+            "attachment_name": None, "attachment": None,
+            "submitted_by": "demo_staff" if person["county_code"] == "330182" else "county_staff",
+            "submitted_at": submitted,
+            "decided_by": None if pending else rng.choice(reviewers),
+            "decided_at": None if pending else submitted + dt.timedelta(hours=rng.randint(2, 24 * 9)),
+            "decision_reason": "材料不全" if state == "已驳回" else None,
+        })
+    return requests

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import case, distinct, func, select
 
 from core.counties import county_name
 from core.metrics import Metric, MetricContext, MetricResult
-from plugins.registry.models import Honour, Person
+from plugins.registry.models import ChangeRequest, Honour, Person
 from plugins.registry.vocab import DECEASED, LEVELS, STATUSES
 
 TABLES = frozenset({"registry_person", "registry_honour"})
@@ -63,6 +63,45 @@ def honours_per_year(ctx: MetricContext) -> MetricResult:
                         rows=rows)
 
 
+def pending_changes(ctx: MetricContext) -> MetricResult:
+    import datetime as dt
+
+    from core.db import utcnow
+
+    overdue_before = utcnow() - dt.timedelta(days=7)
+    stmt = (select(ChangeRequest.kind, func.count(),
+                   func.sum(case((ChangeRequest.submitted_at < overdue_before, 1), else_=0)))
+            .where(ChangeRequest.state == "待审核").where(ctx.county_filter(ChangeRequest.county_code))
+            .group_by(ChangeRequest.kind))
+    found = {kind: (n, int(late or 0)) for kind, n, late in ctx.session.execute(stmt)}
+    rows = [{"类型": kind, "待审核": found.get(kind, (0, 0))[0], "超期": found.get(kind, (0, 0))[1]}
+            for kind in ("新增", "关系转移", "去世", "信息更正")]
+    rows.sort(key=lambda r: (-r["超期"], -r["待审核"]))  # overdue first
+    late = sum(r["超期"] for r in rows)
+    return MetricResult(value=sum(r["待审核"] for r in rows),
+                        help=f"其中 {late} 件超过 7 天未审核" if late else "没有超期的申请",
+                        chart=_bar(rows, "类型", "待审核"), rows=rows)
+
+
+def approvals(ctx: MetricContext) -> MetricResult:
+    import datetime as dt
+    import statistics
+
+    year = ctx.year or dt.date.today().year
+    start, end = dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1)
+    stmt = (select(ChangeRequest.submitted_at, ChangeRequest.decided_at)
+            .where(ChangeRequest.state == "已通过", ChangeRequest.decided_at >= start,
+                   ChangeRequest.decided_at < end)
+            .where(ctx.county_filter(ChangeRequest.county_code)))
+    waits = [(decided - submitted).total_seconds() / 86400 for submitted, decided in ctx.session.execute(stmt)]
+    median = statistics.median(waits) if waits else None
+    return MetricResult(
+        value=len(waits),
+        help=f"{year} 年通过的变动；从提交到审核的中位时间 {median:.1f} 天" if waits else f"{year} 年尚无通过的变动",
+        rows=[{"年份": year, "通过件数": len(waits),
+               "提交到审核中位天数": round(median, 1) if median is not None else None}])
+
+
 METRICS = [
     Metric(key="registry-people", title="在册劳模工匠", compute=people_by_county, tables=TABLES,
            permission="registry.view", link="registry-people", order=10),
@@ -70,6 +109,12 @@ METRICS = [
            permission="registry.view", link="registry-people", order=11),
     Metric(key="registry-status", title="在职人员", compute=people_by_status, tables=TABLES,
            permission="registry.view", link="registry-people", order=12),
+    Metric(key="registry-pending", title="待审核变动", compute=pending_changes,
+           tables=frozenset({"registry_change"}), permission="registry.view", link="registry-review",
+           order=14),
+    Metric(key="registry-approvals", title="本年度通过变动", compute=approvals,
+           tables=frozenset({"registry_change"}), permission="registry.view", link="registry-review",
+           order=15),
     Metric(key="registry-honours-per-year", title="荣誉授予", compute=honours_per_year,
            tables=TABLES, permission="registry.view", link="registry-people", order=13),
 ]
