@@ -1,0 +1,109 @@
+"""The roster in Chromium: staff submit a death, a reviewer approves it, everyone sees 去世."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.helpers import COOKIE_KEY, PASSWORD, ROOT
+from tests.test_browser import CHROMIUM, browser, free_port, settled, sign_in, wait_for  # noqa: F401
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                                reason="Debian's chromium is not installed (.ci/run installs it)")
+
+
+@pytest.fixture(scope="module")
+def roster_server(tmp_path_factory, roster_template):
+    folder = tmp_path_factory.mktemp("roster-browser")
+    db = folder / "roster.db"
+    shutil.copy(roster_template, db)
+    port = free_port()
+    env = {**os.environ, "JIANGXIN_DATABASE_URL": f"sqlite:///{db}", "JIANGXIN_COOKIE_KEY": COOKIE_KEY,
+           "JIANGXIN_PLUGIN_PATH": "", "JIANGXIN_VAR_DIR": str(folder / "var")}
+    for key in ("JIANGXIN_DEMO", "JIANGXIN_DISABLED_PLUGINS", "JIANGXIN_COUNTIES_FILE"):
+        env.pop(key, None)
+    log = open(folder / "server.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "run", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
+                break
+        except OSError:
+            time.sleep(0.3)
+    yield url, db
+    proc.terminate()
+    proc.wait(timeout=10)
+    log.close()
+
+
+def metric(page, title: str) -> int:
+    tile = page.get_by_test_id("stMetric").filter(has_text=title).first
+    return int(tile.get_by_test_id("stMetricValue").inner_text().replace(",", ""))
+
+
+def test_staff_submit_a_death_a_reviewer_approves_and_the_counts_follow(roster_server, browser):  # noqa: F811
+    url, db = roster_server
+    with create_engine(f"sqlite:///{db}").connect() as conn:
+        number = conn.execute(text("SELECT id_number FROM registry_person WHERE county_code='330182' "
+                                   "AND status='在职' ORDER BY id LIMIT 1")).scalar()
+
+    staff = browser.new_page()
+    staff.goto(url)
+    sign_in(staff, "staff_jd", PASSWORD)
+    wait_for(staff, staff.get_by_text("在册劳模工匠"))
+    settled(staff)
+    before = metric(staff, "在册劳模工匠")
+
+    staff.goto(f"{url}/registry-submit")
+    settled(staff)
+    staff.get_by_text("去世", exact=True).click()
+    settled(staff)
+    staff.get_by_role("textbox", name="查找人员").fill(number)
+    staff.get_by_role("textbox", name="查找人员").press("Enter")
+    settled(staff)
+    wait_for(staff, staff.get_by_text("去世日期"))
+    # the date field is a row of year / month / day segments that take typed digits
+    staff.get_by_test_id("stDateInputField").get_by_role("spinbutton").first.click()
+    staff.keyboard.type("20261101")
+    staff.keyboard.press("Escape")
+    staff.get_by_role("textbox", name="变动理由").fill("家属告知，附死亡证明")
+    staff.get_by_role("button", name="提交").click()
+    wait_for(staff, staff.get_by_text("已提交去世申请"))
+    request_id = re.search(r"编号 (\d+)", staff.get_by_text("已提交去世申请").inner_text())[1]
+
+    reviewer = browser.new_page()
+    reviewer.goto(f"{url}/registry-review")
+    sign_in(reviewer, "reviewer", PASSWORD)
+    wait_for(reviewer, reviewer.get_by_role("heading", name="审核队列"))
+    settled(reviewer)
+    reviewer.get_by_test_id("stSelectbox").filter(has_text="审核申请").click()
+    reviewer.keyboard.type(f"编号 {request_id}")  # the list is long: filter it as a reviewer would
+    reviewer.get_by_role("option", name=f"编号 {request_id}", exact=True).click()
+    settled(reviewer)
+    reviewer.get_by_role("button", name="通过", exact=True).click()
+    wait_for(reviewer, reviewer.get_by_text("已通过 1 件。"))
+
+    staff.goto(f"{url}/registry-people")
+    settled(staff)
+    staff.get_by_role("textbox", name="搜索").fill(number)
+    staff.get_by_role("textbox", name="搜索").press("Enter")
+    settled(staff)
+    wait_for(staff, staff.get_by_text("没有找到符合条件的人员。"))  # deceased: out of default search
+    staff.goto(url)
+    wait_for(staff, staff.get_by_text("在册劳模工匠"))
+    settled(staff)
+    assert metric(staff, "在册劳模工匠") == before - 1
+    with create_engine(f"sqlite:///{db}").connect() as conn:
+        assert conn.execute(text("SELECT status FROM registry_person WHERE id_number=:n"),
+                            {"n": number}).scalar() == "去世"
