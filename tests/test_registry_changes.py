@@ -202,3 +202,47 @@ def test_the_overview_counts_pending_and_approved_changes_live(roster_db):
     tiles = {m.label: m.value for m in at.metric}
     assert tiles["待审核变动"] == str(pending_now())
     assert int(tiles["本年度通过变动"]) == int(approved_before) + 1
+
+
+def test_staff_bulk_additions_become_pending_requests_not_roster_rows(roster_db, tmp_path):
+    from core.plugins import get_host
+    from core.xlsx_import import import_file
+    from tests.sheets import county_workbook, save
+
+    header = ["姓名", "身份证号", "工作单位", "荣誉", "授予年份"]
+    rows = [["批量甲", make_id("19910101", 111), "建德某厂", "建德金匠", 2025],
+            ["批量乙", make_id("19920202", 222), "建德某校", "杭州工匠", 2026]]
+    path = save(county_workbook(rows, header), tmp_path / "新增.xlsx")
+    table = get_host().spreadsheet_tables["roster_additions"]
+    result = import_file(table, path, STAFF_JD.actor, counties=("330182",))
+    assert result.ok and result.written == 2
+    with read_session() as s:
+        assert not s.scalar(select(Person).where(Person.id_number == make_id("19910101", 111)))
+        requests = s.scalars(select(ChangeRequest).where(ChangeRequest.reason == "批量导入")).all()
+    assert {(r.kind, r.state, r.county_code, r.submitted_by) for r in requests} == {
+        ("新增", "待审核", "330182", "staff_jd")}
+
+    again = import_file(table, path, STAFF_JD.actor, counties=("330182",))
+    assert again.written == 0 and len(again.already_present) == 2  # already asked for
+
+    decide(requests[0].id)
+    with read_session() as s:
+        person = s.scalar(select(Person).where(Person.id_number == requests[0].payload["person"]["id_number"]))
+        assert person.county_code == "330182" and person.status == "在职"
+        assert [h.name for h in s.scalars(select(Honour).where(Honour.person_id == person.id))] == [
+            requests[0].payload["honour"]]
+
+
+def test_a_persons_page_shows_the_full_change_history(roster_db):
+    from tests.helpers import signed_in_app
+
+    person = living_in("330182")
+    rid = submit(changes.submit_correction, STAFF_JD, person.id, {"post": "高级技师"}, "晋升")
+    decide(rid)
+    at = signed_in_app("reviewer", page="registry-people")
+    at.text_input(key="registry_q").input(person.id_number).run()
+    at.selectbox(key="registry_person").set_value(person.id).run()
+    history = at.dataframe[-1].value
+    assert rid in list(history["编号"])
+    row = history[history["编号"] == rid].iloc[0]
+    assert (row["类型"], row["状态"], row["审核人"]) == ("信息更正", "已通过", "reviewer")

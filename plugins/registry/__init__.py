@@ -92,9 +92,9 @@ def jiangxin_metrics():
 
 @hookimpl
 def jiangxin_spreadsheet_tables():
-    from plugins.registry.spreadsheet import ROSTER
+    from plugins.registry.spreadsheet import ADDITIONS, ROSTER
 
-    return [ROSTER]
+    return [ROSTER, ADDITIONS]
 
 
 @hookimpl

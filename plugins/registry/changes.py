@@ -291,3 +291,9 @@ def diff(request: ChangeRequest) -> list[dict[str, str]]:
 
     return [{"项目": FIELD_LABELS.get(k, k), "变动前": shown(k, before.get(k)), "变动后": shown(k, v)}
             for k, v in payload.items()]
+
+
+def history_of(session: Session, person_id: int) -> list[ChangeRequest]:
+    """Every change request about a person, newest first (the person's full history)."""
+    return list(session.scalars(select(ChangeRequest).where(ChangeRequest.person_id == person_id)
+                                .order_by(ChangeRequest.submitted_at.desc(), ChangeRequest.id.desc())))

@@ -10,7 +10,8 @@ from core.audit import record
 from core.counties import county_name, load_counties
 from core.db import read_session, session_scope
 from core.spreadsheet_ui import export_button, import_panel
-from core.ui import can, require
+from core.ui import can, format_time, require
+from plugins.registry import changes
 from plugins.registry.models import Person
 from plugins.registry.queries import PAGE_SIZE, PersonFilter, count_people, find_people, honours_of
 from plugins.registry.vocab import HONOURS, LEVELS, STATUSES, mask_id, mask_phone
@@ -86,6 +87,16 @@ def _person_detail(user, person: Person, honours) -> None:
                  f"**人员状态**：{person.status}" + (f"（{person.death_date}）" if person.death_date else ""))
         st.dataframe([{"荣誉": h.name, "级别": h.level, "授予年份": h.year_awarded or "",
                        "授予单位": h.awarding_body or ""} for h in honours], hide_index=True)
+        with read_session() as session:
+            history = changes.history_of(session, person.id)
+        st.markdown("**变动记录**")
+        if history:
+            st.dataframe([{"编号": r.id, "类型": r.kind, "状态": r.state, "提交人": r.submitted_by,
+                           "提交时间": format_time(r.submitted_at), "审核人": r.decided_by or "",
+                           "审核时间": format_time(r.decided_at), "意见": r.decision_reason or ""}
+                          for r in history], hide_index=True, width="stretch")
+        else:
+            st.caption("暂无变动记录")
 
 
 def io_page() -> None:

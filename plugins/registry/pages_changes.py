@@ -47,6 +47,10 @@ def _submit(fn, user, *args) -> None:
 def submit_page() -> None:
     user = require("registry.submit")
     st.title("提交变动")
+    with st.expander("批量新增：上传 Excel，每一行成为一件待审核的新增申请"):
+        from core.spreadsheet_ui import import_panel
+
+        import_panel("roster_additions")
     kind = st.radio("变动类型", changes.KINDS, horizontal=True, key="change_kind")
     if kind == "新增":
         with st.form("addition"):

@@ -11,7 +11,7 @@ from sqlalchemy import insert, select, tuple_
 from core.audit import bump_versions
 from core.cells import id_birth_date, id_gender
 from core.spreadsheets import Column, SpreadsheetTable
-from plugins.registry.models import Honour, Person, initials
+from plugins.registry.models import ChangeRequest, Honour, Person, initials
 from plugins.registry.vocab import DECEASED, GENDERS, HONOURS, STATUSES
 
 PERSON_KEYS = ("name", "gender", "id_number", "birth_date", "ethnicity", "political_status",
@@ -98,3 +98,48 @@ ROSTER = SpreadsheetTable(
     name="roster", title="劳模工匠名册", columns=COLUMNS, natural_key=("id_number", "honour"),
     county_column="county_code", permission="registry.import", validate_row=check_row,
     existing_keys=existing_keys, write_rows=write_rows, export_rows=export_rows)
+
+
+def pending_or_held(session, keys: list[tuple]) -> set[tuple]:
+    """(id_number, honour) pairs already held, or already asked for in a pending 新增."""
+    held = existing_keys(session, keys)
+    numbers = {k[0] for k in keys}
+    for payload, person_number in session.execute(
+            select(ChangeRequest.payload, Person.id_number)
+            .outerjoin(Person, Person.id == ChangeRequest.person_id)
+            .where(ChangeRequest.kind == "新增", ChangeRequest.state == "待审核")):
+        number = person_number or (payload.get("person") or {}).get("id_number")
+        if number in numbers:
+            held.add((number, payload.get("honour")))
+    return held
+
+
+def submit_additions(session, rows: list[dict], actor) -> None:
+    """Staff's bulk 新增: each row becomes a pending request for a reviewer, nothing else."""
+    from core.db import utcnow
+
+    known = dict(session.execute(select(Person.id_number, Person.id)
+                                 .where(Person.id_number.in_({r["id_number"] for r in rows}))).all())
+    now = utcnow()
+    requests = []
+    for r in rows:
+        payload = {"honour": r["honour"], "year_awarded": r.get("year_awarded")}
+        person_id = known.get(r["id_number"])
+        if person_id is None:
+            payload["person"] = {
+                **{k: r.get(k) for k in ("ethnicity", "political_status", "education", "employer",
+                                         "post", "industry", "phone")},
+                "name": r["name"], "id_number": r["id_number"], "county_code": r["county_code"],
+                "gender": id_gender(r["id_number"]), "birth_date": id_birth_date(r["id_number"]).isoformat()}
+        requests.append({"kind": "新增", "state": "待审核", "person_id": person_id,
+                         "county_code": r["county_code"], "payload": payload, "before": None,
+                         "reason": "批量导入", "submitted_by": actor.username, "submitted_at": now})
+    session.execute(insert(ChangeRequest.__table__), requests)
+    bump_versions(session, {"registry_change"})
+
+
+ADDITIONS = SpreadsheetTable(
+    name="roster_additions", title="批量新增申请",
+    columns=tuple(c for c in COLUMNS if c.key not in ("status",)),
+    natural_key=("id_number", "honour"), county_column="county_code", permission="registry.submit",
+    validate_row=check_row, existing_keys=pending_or_held, write_rows=submit_additions)
