@@ -243,6 +243,8 @@ def cmd_import(args) -> int:
     from core.xlsx_import import import_file
 
     table = _table(_ready_host(), args.table)
+    if table.write_rows is None:
+        raise Usage(f"table {table.name} can only be exported")
     counties = _county_scope(args.county)
     if not args.file.is_file():
         raise Usage(f"no such file: {args.file}")
@@ -271,6 +273,8 @@ def cmd_export(args) -> int:
     from core.excel import export_file
 
     table = _table(_ready_host(), args.table)
+    if table.export_rows is None:
+        raise Usage(f"table {table.name} can only be imported")
     counties = _county_scope(args.county)
     if not args.file.parent.is_dir():
         raise Usage(f"cannot write {args.file}: no such folder")

@@ -53,6 +53,9 @@ def import_panel(table_name: str) -> None:
     table = _table(table_name)
     if not _allowed(table):
         return
+    if table.write_rows is None:
+        st.error(f"{table.title}只能导出，不能导入")
+        return
     user = current_user()
     st.download_button("下载空白模板", template_bytes(table), file_name=f"{table.title}-模板.xlsx",
                        mime=XLSX_MIME, key=f"template-{table.name}")
@@ -115,7 +118,7 @@ def export_button(table_name: str, label: str = "导出 Excel") -> None:
     """Export the table within the user's county scope (generated on click, audited)."""
     table = _table(table_name)
     user = current_user()
-    if not host().allowed(user, table.permission):
+    if not host().allowed(user, table.permission) or table.export_rows is None:
         return
     key = f"export-{table.name}"
     if st.button(label, key=key):

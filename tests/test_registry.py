@@ -146,6 +146,12 @@ def test_export_roster_within_a_county_leaves_the_deceased_out(roster_db, tmp_pa
                       .where(Person.county_code == "330182", Person.status != "去世"))
     assert len(rows) == expected
 
+    everyone = tmp_path / "all.xlsx"  # asked for: the deceased are on file and exported
+    assert main(["export", "roster_all", str(everyone), "--county", "330182"]) == 0
+    statuses = {r[status] for r in openpyxl.load_workbook(everyone).active.iter_rows(
+        min_row=2, values_only=True)}
+    assert "去世" in statuses
+
 
 @pytest.mark.parametrize("page", ["registry-people", "registry-io"])
 def test_roster_pages_signed_out_show_only_the_sign_in_form(roster_db, page):
@@ -166,3 +172,10 @@ def test_roster_models_and_migrations_agree(roster_db):
     with get_engine().connect() as conn:
         context = MigrationContext.configure(conn, opts={"include_object": include_owned(owned)})
         assert compare_metadata(context, Base.metadata) == []
+
+
+def test_an_export_only_table_refuses_imports_cleanly(roster_db, tmp_path, capsys):
+    path = tmp_path / "x.xlsx"
+    openpyxl.Workbook().save(path)
+    assert main(["import", "roster_all", str(path)]) == 2
+    assert "can only be exported" in capsys.readouterr().err

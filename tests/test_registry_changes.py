@@ -58,7 +58,12 @@ def test_a_transfer_moves_the_person_to_the_receiving_county(roster_db):
     decide(rid)
     with read_session() as s:
         moved = s.get(Person, person.id)
+        from plugins.registry.queries import PersonFilter, find_people
+
+        chunan = find_people(s, PersonFilter(text=person.id_number, counties=("330127",)))
+        jiande = find_people(s, PersonFilter(text=person.id_number, counties=("330182",)))
     assert (moved.county_code, moved.employer) == ("330127", "淳安县千岛湖旅游集团")
+    assert [p.id for p in chunan] == [person.id] and jiande == []  # the receiving county sees it
 
 
 def test_an_addition_creates_a_person_and_a_second_one_adds_an_honour(roster_db):

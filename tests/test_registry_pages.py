@@ -104,3 +104,11 @@ def test_bulk_approval(roster_db):
     assert "已通过 3 件。" in [s.value for s in queue.success]
     with read_session() as s:
         assert {s.get(Person, p.id).status for p in people} == {"去世"}
+
+
+def test_the_admin_import_export_page(roster_db):
+    at = signed_in_app("admin", page="registry-io")
+    assert not at.exception
+    assert at.title[0].value == "名册导入导出"
+    assert [f.label for f in at.file_uploader] == ["上传劳模工匠名册（.xlsx）"]
+    assert any(b.label == "导出 Excel" for b in at.button)

@@ -92,9 +92,9 @@ def jiangxin_metrics():
 
 @hookimpl
 def jiangxin_spreadsheet_tables():
-    from plugins.registry.spreadsheet import ADDITIONS, ROSTER
+    from plugins.registry.spreadsheet import ADDITIONS, ROSTER, ROSTER_WITH_DECEASED
 
-    return [ROSTER, ADDITIONS]
+    return [ROSTER, ROSTER_WITH_DECEASED, ADDITIONS]
 
 
 @hookimpl

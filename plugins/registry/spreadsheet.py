@@ -83,12 +83,14 @@ def write_rows(session, rows: list[dict], actor) -> None:
     bump_versions(session, {"registry_person", "registry_honour"})
 
 
-def export_rows(session, counties):
-    """One row per honour, deceased people left out (they stay on file)."""
+def export_rows(session, counties, include_deceased: bool = False):
+    """One row per honour, deceased people left out (they stay on file) unless asked for."""
     stmt = (select(*(getattr(Person, k) for k in PERSON_KEYS), Honour.name.label("honour"),
                    Honour.year_awarded, Honour.awarding_body)
-            .join(Honour, Honour.person_id == Person.id).where(Person.status != DECEASED)
+            .join(Honour, Honour.person_id == Person.id)
             .order_by(Person.county_code, Person.name, Person.id, Honour.year_awarded))
+    if not include_deceased:
+        stmt = stmt.where(Person.status != DECEASED)
     if counties is not None:
         stmt = stmt.where(Person.county_code.in_(counties))
     yield from session.execute(stmt.execution_options(yield_per=2000)).mappings()
@@ -137,6 +139,11 @@ def submit_additions(session, rows: list[dict], actor) -> None:
     session.execute(insert(ChangeRequest.__table__), requests)
     bump_versions(session, {"registry_change"})
 
+
+ROSTER_WITH_DECEASED = SpreadsheetTable(
+    name="roster_all", title="劳模工匠名册（含已去世）", columns=COLUMNS,
+    natural_key=("id_number", "honour"), county_column="county_code", permission="registry.import",
+    export_rows=lambda session, counties: export_rows(session, counties, include_deceased=True))
 
 ADDITIONS = SpreadsheetTable(
     name="roster_additions", title="批量新增申请",
