@@ -286,21 +286,36 @@ def import_file(table: SpreadsheetTable, path: str | Path, actor: Actor, *,
     result.dry_run = dry_run
     if not result.ok:
         return result
+    try:
+        _write(table, actor, dry_run, progress, valid, numbers, keys, result)
+    except WriteRefused as exc:  # the plugin refused a row while writing: nothing stays written
+        result.problems.append(Problem(0, "", str(exc)))
+        result.written = 0
+    return result
+
+
+class WriteRefused(Exception):
+    """A table's write_rows refused the batch (it raised ValueError); the transaction is undone."""
+
+
+def _write(table, actor, dry_run, progress, valid, numbers, keys, result) -> None:
     with session_scope(actor, write=not dry_run) as session:
         if table.existing_keys and table.natural_key:
             valid = _drop_existing(table, session, valid, numbers, keys, result)
         if dry_run or not valid:
             if not dry_run:
                 record(session, "import", table=table.name, summary=_summary(result))
-            return result
+            return
         for start in range(0, len(valid), BATCH):
             batch = [dict(zip(keys, values, strict=True)) for values in valid[start:start + BATCH]]
-            table.write_rows(session, batch, actor)
+            try:
+                table.write_rows(session, batch, actor)
+            except ValueError as exc:
+                raise WriteRefused(str(exc)) from exc
             result.written += len(batch)
             if progress:
                 progress(result.rows + start)
         record(session, "import", table=table.name, summary=_summary(result))
-    return result
 
 
 def _drop_existing(table, session, valid, numbers, columns, result) -> list[tuple]:

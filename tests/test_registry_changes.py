@@ -251,3 +251,31 @@ def test_a_persons_page_shows_the_full_change_history(roster_db):
     assert rid in list(history["编号"])
     row = history[history["编号"] == rid].iloc[0]
     assert (row["类型"], row["状态"], row["审核人"]) == ("信息更正", "已通过", "reviewer")
+
+
+def test_bulk_additions_refuse_a_known_person_of_another_county_and_two_honours_approve(roster_db, tmp_path):
+    from core.plugins import get_host
+    from core.xlsx_import import import_file
+    from tests.sheets import county_workbook, save
+
+    header = ["姓名", "身份证号", "荣誉", "授予年份"]
+    table = get_host().spreadsheet_tables["roster_additions"]
+    other = living_in("330127")
+    path = save(county_workbook([[other.name, other.id_number, "建德银匠", 2026]], header), tmp_path / "a.xlsx")
+    result = import_file(table, path, STAFF_JD.actor, counties=("330182",))
+    assert result.written == 0 and "已在名册中" in result.problems[0].reason
+    with read_session() as s:
+        assert not s.scalar(select(ChangeRequest).where(ChangeRequest.reason == "批量导入"))
+
+    number = make_id("19930303", 111)  # one new person, two honours: two rows, two requests
+    rows = [["双荣誉", number, "建德金匠", 2025], ["双荣誉", number, "杭州工匠", 2026]]
+    assert import_file(table, save(county_workbook(rows, header), tmp_path / "b.xlsx"), STAFF_JD.actor,
+                       counties=("330182",)).written == 2
+    with read_session() as s:
+        ids = s.scalars(select(ChangeRequest.id).where(ChangeRequest.reason == "批量导入")).all()
+    for rid in ids:
+        decide(rid)
+    with read_session() as s:
+        person = s.scalar(select(Person).where(Person.id_number == number))
+        assert {h.name for h in s.scalars(select(Honour).where(Honour.person_id == person.id))} == {
+            "建德金匠", "杭州工匠"}

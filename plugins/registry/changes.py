@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, defer
 
 from core import cells
 from core.audit import bump_versions, record
@@ -136,7 +136,7 @@ def submit_transfer(session, user, person_id: int, to_county: str, to_employer: 
     person = _person(session, user, person_id)
     if to_county not in county_lookup():
         raise ChangeError("请选择转入区县")
-    if to_county == person.county_code and (to_employer or None) == person.employer:
+    if to_county == person.county_code and (to_employer or person.employer) == person.employer:
         raise ChangeError("转入区县和单位与现在相同")
     _no_pending(session, person.id, "关系转移")
     payload = {"county_code": to_county, "employer": to_employer or person.employer}
@@ -185,6 +185,7 @@ def withdraw(session: Session, user: CurrentUser, request_id: int) -> None:
         raise AlreadyDecided("该申请已处理或不是您提交的，无法撤回")
     bump_versions(session, {"registry_change"})  # a Core UPDATE: the ORM did not see it
     record(session, "withdraw", table="registry_change", row_id=request_id,
+           county=session.scalar(select(ChangeRequest.county_code).where(ChangeRequest.id == request_id)),
            before={"state": PENDING}, after={"state": WITHDRAWN}, summary="撤回变动申请")
 
 
@@ -221,6 +222,9 @@ def decide(session: Session, user: CurrentUser, request_id: int, approve: bool,
 def _apply(session: Session, request: ChangeRequest) -> int:
     payload = request.payload
     if request.kind == "新增":
+        if request.person_id is None:  # approved earlier for another honour of the same person?
+            request.person_id = session.scalar(select(Person.id).where(
+                Person.id_number == payload["person"]["id_number"]))
         if request.person_id is None:
             fields = dict(payload["person"])
             fields["birth_date"] = dt.date.fromisoformat(fields["birth_date"])
@@ -251,7 +255,7 @@ def _apply(session: Session, request: ChangeRequest) -> int:
 def pending_requests(session: Session, counties: tuple[str, ...] | None, kind: str | None = None,
                      limit: int = 200) -> list[ChangeRequest]:
     """The review queue: pending requests, oldest first."""
-    stmt = select(ChangeRequest).where(ChangeRequest.state == PENDING)
+    stmt = select(ChangeRequest).options(defer(ChangeRequest.attachment)).where(ChangeRequest.state == PENDING)
     if counties is not None:
         stmt = stmt.where(ChangeRequest.county_code.in_(counties))
     if kind:
@@ -261,7 +265,8 @@ def pending_requests(session: Session, counties: tuple[str, ...] | None, kind: s
 
 def requests_of(session: Session, username: str, limit: int = 200) -> list[ChangeRequest]:
     """A submitter's own requests, newest first."""
-    return list(session.scalars(select(ChangeRequest).where(ChangeRequest.submitted_by == username)
+    return list(session.scalars(select(ChangeRequest).options(defer(ChangeRequest.attachment))
+                                .where(ChangeRequest.submitted_by == username)
                                 .order_by(ChangeRequest.submitted_at.desc()).limit(limit)))
 
 
@@ -295,5 +300,18 @@ def diff(request: ChangeRequest) -> list[dict[str, str]]:
 
 def history_of(session: Session, person_id: int) -> list[ChangeRequest]:
     """Every change request about a person, newest first (the person's full history)."""
-    return list(session.scalars(select(ChangeRequest).where(ChangeRequest.person_id == person_id)
+    return list(session.scalars(select(ChangeRequest).options(defer(ChangeRequest.attachment))
+                                .where(ChangeRequest.person_id == person_id)
                                 .order_by(ChangeRequest.submitted_at.desc(), ChangeRequest.id.desc())))
+
+
+def count_pending(session: Session, counties: tuple[str, ...] | None, kind: str | None = None) -> tuple[int, int]:
+    """(pending, of which overdue) in SQL, however long the queue."""
+    stmt = select(func.count(), func.count().filter(ChangeRequest.submitted_at < utcnow() - OVERDUE)) \
+        .where(ChangeRequest.state == PENDING)
+    if counties is not None:
+        stmt = stmt.where(ChangeRequest.county_code.in_(counties))
+    if kind:
+        stmt = stmt.where(ChangeRequest.kind == kind)
+    total, late = session.execute(stmt).one()
+    return int(total), int(late)

@@ -79,14 +79,19 @@ def load(session, faker, seed: int) -> None:
 
 def _change_history(rng: random.Random, people: list[dict], ids: dict[str, int]) -> list[dict]:
     """Decided requests over the past two years, and a queue of pending ones (some overdue)."""
-    now = dt.datetime.now().replace(microsecond=0)
+    from core.db import utcnow
+
+    now = utcnow().replace(microsecond=0)
+    living = [p for p in people if p["status"] != "去世"]
+    deceased = [p for p in people if p["status"] == "去世"]
     kinds = ("信息更正", "信息更正", "关系转移", "新增", "去世")
     reviewers, requests = ("demo_reviewer",), []
     for i in range(260):
-        person = rng.choice(people)
         pending = i >= 240
         # a pending 新增 could repeat an honour the person holds: the queue gets the other kinds
         kind = rng.choice(kinds[:3] + kinds[4:] if pending else kinds)
+        # history agrees with the roster: approved deaths are of people now deceased
+        person = rng.choice(deceased if kind == "去世" and not pending else living)
         submitted = now - dt.timedelta(days=rng.randint(0, 12) if pending else rng.randint(10, 700),
                                        hours=rng.randint(0, 23))
         state = "待审核" if pending else ("已驳回" if rng.random() < 0.12 else "已通过")
@@ -96,11 +101,13 @@ def _change_history(rng: random.Random, people: list[dict], ids: dict[str, int])
             {"honour": "杭州工匠", "year_awarded": submitted.year}
         requests.append({
             "kind": kind, "state": state, "person_id": ids[person["id_number"]],
-            "county_code": person["county_code"], "payload": payload, "before": None,
+            "county_code": person["county_code"], "payload": payload,
+            "before": {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in person.items()
+                       if k in ("name", "county_code", "employer", "status", "education")},
             "reason": {"信息更正": "学历信息更新", "关系转移": "工作调动", "新增": "新获评荣誉",
                        "去世": "家属告知"}[kind],
             "attachment_name": None, "attachment": None,
-            "submitted_by": "demo_staff" if person["county_code"] == "330182" else "county_staff",
+            "submitted_by": "demo_staff" if person["county_code"] == "330182" else "demo_admin",
             "submitted_at": submitted,
             "decided_by": None if pending else rng.choice(reviewers),
             "decided_at": None if pending else submitted + dt.timedelta(hours=rng.randint(2, 24 * 9)),

@@ -14,7 +14,7 @@ from core.ui import can, format_time, require
 from plugins.registry import changes
 from plugins.registry.models import Person
 from plugins.registry.queries import PAGE_SIZE, PersonFilter, count_people, find_people, honours_of
-from plugins.registry.vocab import HONOURS, LEVELS, STATUSES, mask_id, mask_phone
+from plugins.registry.vocab import HONOURS, LEVELS, STATUSES, mask_birth, mask_id, mask_phone
 
 ALL = ""
 STATUS_DEFAULT = "不含去世"
@@ -51,8 +51,9 @@ def people_page() -> None:
     if not people:
         st.info("没有找到符合条件的人员。")
         return
+    sensitive = can("registry.view_sensitive")
     st.dataframe([{
-        "姓名": p.name, "性别": p.gender, "出生日期": p.birth_date.isoformat(),
+        "姓名": p.name, "性别": p.gender, "出生日期": mask_birth(p.birth_date, sensitive),
         "公民身份号码": mask_id(p.id_number), "所属区县": county_name(p.county_code),
         "工作单位": p.employer or "", "荣誉": "、".join(f"{h.name}（{h.year_awarded or '—'}）"
                                                   for h in honours[p.id]),
@@ -79,7 +80,7 @@ def _person_detail(user, person: Person, honours) -> None:
         st.subheader(person.name)
         st.write(f"**公民身份号码**：{person.id_number if sensitive else mask_id(person.id_number)}　"
                  f"**联系电话**：{(person.phone or '') if sensitive else mask_phone(person.phone)}")
-        st.write(f"**性别**：{person.gender}　**出生日期**：{person.birth_date}　"
+        st.write(f"**性别**：{person.gender}　**出生日期**：{mask_birth(person.birth_date, sensitive)}　"
                  f"**民族**：{person.ethnicity or '—'}　**政治面貌**：{person.political_status or '—'}　"
                  f"**学历**：{person.education or '—'}")
         st.write(f"**工作单位**：{person.employer or '—'}　**职务/工种**：{person.post or '—'}　"

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import streamlit as st
+from sqlalchemy import select
 
 from core.counties import county_name, load_counties
 from core.db import read_session, session_scope
 from core.ui import format_time, require
 from plugins.registry import changes
-from plugins.registry.models import Person
+from plugins.registry.models import ChangeRequest, Person
 from plugins.registry.queries import PersonFilter, find_people
 from plugins.registry.vocab import HONOURS, mask_id
 
@@ -104,14 +105,15 @@ def review_page() -> None:
     else:
         county = user.county_code
     kind = c2.selectbox("变动类型", ["", *changes.KINDS], format_func=lambda k: k or "全部类型", key="queue_kind")
+    scope = (county,) if county else user.visible_counties()
     with read_session() as session:
-        queue = changes.pending_requests(session, (county,) if county else user.visible_counties(),
-                                         kind or None)
+        queue = changes.pending_requests(session, scope, kind or None)
+        total, overdue = changes.count_pending(session, scope, kind or None)
     if not queue:
         st.success("没有待审核的申请。")
         return
-    overdue = sum(changes.is_overdue(r) for r in queue)
-    st.caption(f"待审核 {len(queue)} 件，按提交时间排序" + (f"，其中 {overdue} 件已超过 7 天" if overdue else ""))
+    shown = f"（显示最早的 {len(queue)} 件）" if total > len(queue) else ""
+    st.caption(f"待审核 {total} 件，按提交时间排序{shown}" + (f"，其中 {overdue} 件已超过 7 天" if overdue else ""))
     st.dataframe([{"编号": r.id, "超期": "⚠ 超期" if changes.is_overdue(r) else "", "类型": r.kind,
                    "区县": county_name(r.county_code), "提交人": r.submitted_by,
                    "提交时间": format_time(r.submitted_at), "理由": r.reason} for r in queue],
@@ -124,8 +126,10 @@ def review_page() -> None:
                     f" · {format_time(request.submitted_at)}")
         st.write(f"理由：{request.reason}")
         st.dataframe(changes.diff(request), hide_index=True, width="stretch")
-        if request.attachment:
-            st.download_button(f"下载附件 {request.attachment_name}", request.attachment,
+        if request.attachment_name:  # loaded only for the request on screen
+            with read_session() as session:
+                data = session.scalar(select(ChangeRequest.attachment).where(ChangeRequest.id == request.id))
+            st.download_button(f"下载附件 {request.attachment_name}", data,
                                file_name=request.attachment_name, key=f"att_{request.id}")
         reject_reason = st.text_input("驳回理由（驳回时必填）", key=f"reject_reason_{request.id}")
         a, b = st.columns(2)

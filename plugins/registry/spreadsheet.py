@@ -119,9 +119,18 @@ def pending_or_held(session, keys: list[tuple]) -> set[tuple]:
 def submit_additions(session, rows: list[dict], actor) -> None:
     """Staff's bulk 新增: each row becomes a pending request for a reviewer, nothing else."""
     from core.db import utcnow
+    from plugins.registry.changes import ChangeError
 
-    known = dict(session.execute(select(Person.id_number, Person.id)
-                                 .where(Person.id_number.in_({r["id_number"] for r in rows}))).all())
+    found = session.execute(select(Person.id_number, Person.id, Person.name, Person.county_code,
+                                   Person.status)
+                            .where(Person.id_number.in_({r["id_number"] for r in rows}))).all()
+    known = {}
+    for number, pid, name, county, status in found:
+        row = next(r for r in rows if r["id_number"] == number)
+        if county != row["county_code"] or status == DECEASED or name != row["name"]:
+            raise ChangeError(f"身份证号码 {number[:6]}…{number[-4:]} 已在名册中（{name}，"
+                              f"{status}），与表中的区县或姓名不符：请核对后单独提交")
+        known[number] = pid
     now = utcnow()
     requests = []
     for r in rows:

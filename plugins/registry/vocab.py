@@ -21,6 +21,13 @@ def mask_id(number: str | None) -> str:
     return number[:6] + "*" * (len(number) - 10) + number[-4:] if len(number) > 10 else "****"
 
 
+def mask_birth(date, show: bool) -> str:
+    """The birth date in full only where the full ID number may be seen (it is part of it)."""
+    if date is None:
+        return ""
+    return date.isoformat() if show else f"{date.year} 年"
+
+
 def mask_phone(phone: str | None) -> str:
     """138****5678."""
     if not phone:
