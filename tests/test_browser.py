@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,34 +30,43 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, sqlite_template):
-    folder = tmp_path_factory.mktemp("browser")
-    shutil.copy(sqlite_template, folder / "jx.db")
+@contextmanager
+def running_server(folder, template, plugin_path: str, disabled: str):
+    """``jiangxin run`` on a copy of ``template`` in ``folder``; yields (url, database path)."""
+    db = folder / "jx.db"
+    shutil.copy(template, db)
     port = free_port()
-    env = {**os.environ, "JIANGXIN_DATABASE_URL": f"sqlite:///{folder / 'jx.db'}",
-           "JIANGXIN_COOKIE_KEY": COOKIE_KEY, "JIANGXIN_PLUGIN_PATH": str(TEST_PLUGINS),
-           "JIANGXIN_VAR_DIR": str(folder / "var"), "JIANGXIN_DISABLED_PLUGINS": "registry"}
+    env = {**os.environ, "JIANGXIN_DATABASE_URL": f"sqlite:///{db}", "JIANGXIN_COOKIE_KEY": COOKIE_KEY,
+           "JIANGXIN_PLUGIN_PATH": plugin_path, "JIANGXIN_VAR_DIR": str(folder / "var"),
+           "JIANGXIN_DISABLED_PLUGINS": disabled}
     for key in ("JIANGXIN_DEMO", "JIANGXIN_COUNTIES_FILE"):
         env.pop(key, None)
-    log = open(folder / "server.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "run", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    with open(folder / "server.log", "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "core.cli", "run", "--port", str(port)],
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            proc.kill()
+            pytest.fail("server did not start:\n" + (folder / "server.log").read_text())
         try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("server did not start:\n" + (folder / "server.log").read_text())
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+            yield url, db
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, sqlite_template):
+    with running_server(tmp_path_factory.mktemp("browser"), sqlite_template, str(TEST_PLUGINS),
+                        "registry") as (url, _db):
+        yield url
 
 
 @pytest.fixture(scope="module")

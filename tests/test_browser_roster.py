@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.helpers import COOKIE_KEY, PASSWORD, ROOT
-from tests.test_browser import CHROMIUM, browser, free_port, settled, sign_in, wait_for  # noqa: F401
+from tests.helpers import PASSWORD
+from tests.test_browser import CHROMIUM, browser, running_server, settled, sign_in, wait_for  # noqa: F401
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -22,29 +17,8 @@ pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
 
 @pytest.fixture(scope="module")
 def roster_server(tmp_path_factory, roster_template):
-    folder = tmp_path_factory.mktemp("roster-browser")
-    db = folder / "roster.db"
-    shutil.copy(roster_template, db)
-    port = free_port()
-    env = {**os.environ, "JIANGXIN_DATABASE_URL": f"sqlite:///{db}", "JIANGXIN_COOKIE_KEY": COOKIE_KEY,
-           "JIANGXIN_PLUGIN_PATH": "", "JIANGXIN_VAR_DIR": str(folder / "var")}
-    for key in ("JIANGXIN_DEMO", "JIANGXIN_DISABLED_PLUGINS", "JIANGXIN_COUNTIES_FILE"):
-        env.pop(key, None)
-    log = open(folder / "server.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "run", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
-                break
-        except OSError:
-            time.sleep(0.3)
-    yield url, db
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    with running_server(tmp_path_factory.mktemp("roster-browser"), roster_template, "", "") as found:
+        yield found
 
 
 def metric(page, title: str) -> int:
