@@ -150,3 +150,16 @@ def test_a_deep_link_survives_sign_in_and_forbidden_pages_stay_closed(server, br
     assert staff.get_by_role("heading", name="审计日志").count() == 0
     page.close()
     staff.close()
+
+
+def test_a_deep_link_right_after_a_restart_still_lands_on_its_page(tmp_path, sqlite_template, browser):
+    # The first session of a fresh server opens /core-audit before st.navigation has ever run:
+    # Streamlit shows its own "Page not found" notice, but sign-in must still land on the page.
+    with running_server(tmp_path, sqlite_template, str(TEST_PLUGINS), "registry") as (url, _db):
+        page = browser.new_page()
+        page.goto(f"{url}/core-audit")
+        settled(page)
+        page.keyboard.press("Escape")  # Streamlit's own notice, when it shows
+        sign_in(page, "admin", PASSWORD)
+        wait_for(page, page.get_by_role("heading", name="审计日志"))
+        page.close()
