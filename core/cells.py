@@ -69,10 +69,6 @@ def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def parse_text(value: Any) -> str:
-    return clean_text(value)
-
-
 def parse_integer(value: Any) -> int:
     if isinstance(value, bool):
         raise CellError("应为整数")
