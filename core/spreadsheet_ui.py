@@ -57,7 +57,7 @@ def import_panel(table_name: str) -> None:
         st.error(f"{table.title}只能导出，不能导入")
         return
     user = current_user()
-    st.download_button("下载空白模板", template_bytes(table), file_name=f"{table.title}-模板.xlsx",
+    st.download_button("下载空白模板", lambda: template_bytes(table), file_name=f"{table.title}-模板.xlsx",
                        mime=XLSX_MIME, key=f"template-{table.name}")
     upload = st.file_uploader(f"上传{table.title}（.xlsx）", type=["xlsx"], key=f"upload-{table.name}")
     if upload is None:
@@ -102,7 +102,7 @@ def _show_check(table, result) -> None:
         st.error(f"发现 {len(result.problems)} 处问题，未导入任何数据。请修改后重新上传。")
         st.dataframe([{"行号": p.row or "", "列": p.header, "问题": p.reason}
                       for p in result.problems[:SHOWN_PROBLEMS]], hide_index=True, width="stretch")
-        st.download_button("下载错误报告（标出有问题的单元格）", error_report_bytes(result),
+        st.download_button("下载错误报告（标出有问题的单元格）", lambda: error_report_bytes(result),
                            file_name=f"{table.title}-错误报告.xlsx", mime=XLSX_MIME,
                            key=f"errors-{table.name}")
         return

@@ -37,9 +37,24 @@ def env(tmp_path, monkeypatch) -> Path:
     return tmp_path
 
 
+def _create_accounts(session) -> None:
+    from core import auth
+
+    for username, name, role, county in ACCOUNTS:
+        auth.create_user(session, username, name, role, county, PASSWORD)
+
+
+def _copy_database(template: Path, folder: Path, monkeypatch) -> str:
+    """A copy of ``template`` in ``folder``, made this test's JIANGXIN_DATABASE_URL."""
+    path = folder / template.name
+    shutil.copy(template, path)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("JIANGXIN_DATABASE_URL", url)
+    return url
+
+
 def _fill(url: str) -> None:
     """Migrate ``url`` to head and add the test accounts and notes."""
-    from core import auth
     from core.audit import Actor
     from core.db import get_engine, session_scope
     from core.migrate import upgrade
@@ -47,8 +62,7 @@ def _fill(url: str) -> None:
     upgrade(get_engine(url), get_host())
     TestkitNote = testkit().TestkitNote
     with session_scope(Actor("fixture", "admin"), url=url) as session:
-        for username, name, role, county in ACCOUNTS:
-            auth.create_user(session, username, name, role, county, PASSWORD)
+        _create_accounts(session)
         for text, county in NOTES:
             session.add(TestkitNote(text=text, county_code=county))
 
@@ -70,10 +84,7 @@ def sqlite_template(tmp_path_factory) -> Path:
 @pytest.fixture
 def sqlite_db(env, sqlite_template, monkeypatch) -> str:
     """A filled SQLite database of this test's own (a copy of the template)."""
-    path = env / "jx.db"
-    shutil.copy(sqlite_template, path)
-    url = f"sqlite:///{path}"
-    monkeypatch.setenv("JIANGXIN_DATABASE_URL", url)
+    url = _copy_database(sqlite_template, env, monkeypatch)
     yield url
     _dispose(url)
 
@@ -133,7 +144,6 @@ def roster_template(tmp_path_factory) -> Path:
     """A migrated SQLite file with the roster plugin on, the test accounts and the demo roster."""
     from faker import Faker
 
-    from core import auth
     from core.audit import Actor
     from core.db import dispose_engines, get_engine, session_scope
     from core.migrate import upgrade
@@ -150,8 +160,7 @@ def roster_template(tmp_path_factory) -> Path:
         faker = Faker("zh_CN")
         faker.seed_instance(7)
         with session_scope(Actor("fixture", "admin"), url=url) as session:
-            for username, name, role, county in ACCOUNTS:
-                auth.create_user(session, username, name, role, county, PASSWORD)
+            _create_accounts(session)
             host.call_each("jiangxin_demo_data", savepoints=session, session=session,
                            faker=faker, seed=7)
         dispose_engines()
@@ -161,10 +170,7 @@ def roster_template(tmp_path_factory) -> Path:
 @pytest.fixture
 def roster_db(env, roster_template, monkeypatch) -> str:
     """The roster plugin on (and the test plugin off), with the demo roster, in a copy."""
-    path = env / "roster.db"
-    shutil.copy(roster_template, path)
-    url = f"sqlite:///{path}"
-    monkeypatch.setenv("JIANGXIN_DATABASE_URL", url)
+    url = _copy_database(roster_template, env, monkeypatch)
     monkeypatch.setenv("JIANGXIN_PLUGIN_PATH", "")
     monkeypatch.delenv("JIANGXIN_DISABLED_PLUGINS")
     yield url

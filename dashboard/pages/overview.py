@@ -54,8 +54,8 @@ def tiles() -> None:
     now = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).strftime("%H:%M:%S")
     st.caption(f"上次刷新：{now}（每 60 秒自动刷新）")
     if not wall and results:
-        sheets, data = overview_workbook(results)
-        st.download_button("下载总览 Excel", data=data,
+        sheets = sum(result is not None for _, result in results)
+        st.download_button("下载总览 Excel", data=lambda: overview_workbook(results)[1],
                            file_name=f"总览-{dt.date.today():%Y%m%d}.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            on_click=log_download, args=(user, sheets))

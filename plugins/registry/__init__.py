@@ -5,6 +5,7 @@ Built on core's public API only: hooks, database, audit, spreadsheets and permis
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from core.hookspecs import hookimpl
@@ -14,34 +15,15 @@ from core.permissions import Permission
 SECTION = "名册"
 
 
-def _people_page() -> None:
-    from plugins.registry.pages import people_page
+def _lazy(module: str, name: str):
+    """A page that imports its module (and Streamlit) only when it is drawn, so the command
+    line and other plugins never pay for the roster's pages."""
 
-    people_page()
+    def page() -> None:
+        getattr(importlib.import_module(f"plugins.registry.{module}"), name)()
 
-
-def _io_page() -> None:
-    from plugins.registry.pages import io_page
-
-    io_page()
-
-
-def _submit_page() -> None:
-    from plugins.registry.pages_changes import submit_page
-
-    submit_page()
-
-
-def _review_page() -> None:
-    from plugins.registry.pages_changes import review_page
-
-    review_page()
-
-
-def _my_requests_page() -> None:
-    from plugins.registry.pages_changes import my_requests_page
-
-    my_requests_page()
+    page.__name__ = name
+    return page
 
 
 @hookimpl
@@ -58,15 +40,15 @@ def jiangxin_permissions():
 @hookimpl
 def jiangxin_pages():
     return [
-        Page(url_path="registry-people", title="人员名册", target=_people_page, section=SECTION,
+        Page(url_path="registry-people", title="人员名册", target=_lazy("pages", "people_page"), section=SECTION,
              icon="📇", permission="registry.view", order=10),
-        Page(url_path="registry-submit", title="提交变动", target=_submit_page, section=SECTION,
+        Page(url_path="registry-submit", title="提交变动", target=_lazy("pages_changes", "submit_page"), section=SECTION,
              icon="📝", permission="registry.submit", order=11),
-        Page(url_path="registry-review", title="审核队列", target=_review_page, section=SECTION,
+        Page(url_path="registry-review", title="审核队列", target=_lazy("pages_changes", "review_page"), section=SECTION,
              icon="✅", permission="registry.review", order=12),
-        Page(url_path="registry-mine", title="我的申请", target=_my_requests_page, section=SECTION,
+        Page(url_path="registry-mine", title="我的申请", target=_lazy("pages_changes", "my_requests_page"), section=SECTION,
              icon="📋", permission="registry.submit", order=13),
-        Page(url_path="registry-io", title="导入导出", target=_io_page, section=SECTION,
+        Page(url_path="registry-io", title="导入导出", target=_lazy("pages", "io_page"), section=SECTION,
              icon="📥", permission="registry.import", order=14),
     ]
 
