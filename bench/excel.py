@@ -35,27 +35,25 @@ MEMORY_GOAL_MB = 250
 
 
 def generate(path: Path, rows: int) -> None:
-    """A roster file: a title row, then the header, then ``rows`` valid people."""
+    """A roster file as a county's Excel would save it (openpyxl, shared strings): a title row,
+    then the header, then ``rows`` valid people."""
     from openpyxl import Workbook
 
     from core.cells import id_check_char
-    from core.excel import write_sheet
 
     start = dt.date(1950, 1, 1)
-
-    def people():
-        for i in range(rows):
-            birth = start + dt.timedelta(days=i % 18000)
-            seq = i // 18000 * 2 + 1  # odd: male, unique per birth date
-            first = f"330182{birth:%Y%m%d}{seq:03d}"
-            yield {"序号": i + 1, "姓名": f"劳模{i:06d}", "性别": "男", "身份证号": first + id_check_char(first),
-                   "出生日期": dt.datetime.combine(birth, dt.time()), "参加工作时间": f"{birth.year + 20}.0{1 + i % 9}",
-                   "联系电话": f"138{i:08d}", "所属区县": COUNTIES[i % 13], "荣誉": HONOURS[i % 5],
-                   "授予年份": 2000 + i % 25, "奖金（万元）": round((i % 100) / 4, 2),
-                   "工作单位": f"杭州市第{i % 500}机械厂"}
-
     wb = Workbook(write_only=True)
-    write_sheet(wb, "名册", people(), set(), headers=HEADER)
+    ws = wb.create_sheet("名册")
+    ws.append(["杭州市劳动模范和工匠名册"])
+    ws.append(HEADER)
+    for i in range(rows):
+        birth = start + dt.timedelta(days=i % 18000)
+        seq = i // 18000 * 2 + 1  # odd: male, unique per birth date
+        first = f"330182{birth:%Y%m%d}{seq:03d}"
+        ws.append([i + 1, f"劳模{i:06d}", "男", first + id_check_char(first),
+                   dt.datetime.combine(birth, dt.time()), f"{birth.year + 20}.0{1 + i % 9}",
+                   f"138{i:08d}", COUNTIES[i % 13], HONOURS[i % 5], 2000 + i % 25,
+                   round((i % 100) / 4, 2), f"杭州市第{i % 500}机械厂"])
     wb.save(path)
 
 

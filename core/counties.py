@@ -42,7 +42,17 @@ def county_name(code: str | None) -> str:
     """The county's name for a code; "全市" for None or "" (whole city); else the code itself."""
     if not code:
         return "全市"
-    return next((c.name for c in load_counties() if c.code == code), code)
+    return county_names().get(code, code)
+
+
+def county_names() -> dict[str, str]:
+    """Code -> name, for labelling many rows at once (read the settings once, not per row)."""
+    return _names(load_settings().counties_file or DEFAULT_FILE)
+
+
+@lru_cache(maxsize=8)
+def _names(path: Path) -> dict[str, str]:
+    return {c.code: c.name for c in _read(path)}
 
 
 def county_lookup() -> dict[str, str]:
