@@ -28,9 +28,10 @@ def county_workbook(rows: list[list], header: list[str], *, title: str = "建德
     ws.append(header)
     for i, row in enumerate(rows):
         ws.append(row)
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # typed as text by the user, not a formula
+        if any(isinstance(v, str) and v.startswith("=") for v in row):
+            for cell in ws[ws.max_row]:  # max_row scans the sheet: only where needed
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # typed as text by the user, not a formula
         if blank_between and i == 0:
             ws.append([None] * len(header))
     if notes:

@@ -163,3 +163,56 @@ def test_accounts_keep_usernames_unique_and_refuse_bad_input(any_db):
             auth.create_user(s, "newbie", "新人", "staff", "999999", "long-enough-1")
     with read_session() as s:
         assert s.scalar(select(User).where(User.username == "newbie")) is None
+
+
+def _probe_tables(engine):
+    """Two identical tables of every awkward type, one filled each way."""
+    from sqlalchemy import Column, Date, DateTime, Integer, MetaData, Numeric, String, Table
+
+    from core.models import JSONType
+
+    metadata = MetaData()
+
+    def probe(name, **extra):
+        return Table(name, metadata, Column("id", Integer, primary_key=True), Column("born", Date),
+                     Column("at", DateTime), Column("amount", Numeric(12, 2)),
+                     Column("data", JSONType), Column("name", String(40)), *extra.values())
+
+    tables = probe("jx_probe_bulk"), probe("jx_probe_orm"), probe(
+        "jx_probe_default", stamp=Column("stamp", String(8), default="默认"))
+    metadata.create_all(engine)
+    return metadata, tables
+
+
+def test_insert_rows_stores_what_sqlalchemy_stores_and_rolls_back_with_the_session(any_db):
+    import datetime as dt
+    from decimal import Decimal
+
+    from sqlalchemy import insert
+
+    from core.bulk import insert_rows
+
+    engine = get_engine()
+    metadata, (bulk, orm, with_default) = _probe_tables(engine)
+    rows = [{"born": dt.date(1968, 5, 3), "at": dt.datetime(2026, 1, 2, 3, 4, 5),
+             "amount": Decimal("12.25"), "data": {"荣誉": ["杭州工匠"]}, "name": "王建国"},
+            {"born": None, "at": None, "amount": None, "data": None, "name": "=1+1"}]
+    try:
+        with session_scope(ALICE) as s:
+            insert_rows(s, bulk, rows)
+            s.execute(insert(orm), rows)
+            insert_rows(s, with_default, [{"name": "无默认值"}])
+        with read_session() as s:
+            stored = [tuple(r) for r in s.execute(select(bulk).order_by(bulk.c.id))]
+            assert stored == [tuple(r) for r in s.execute(select(orm).order_by(orm.c.id))]
+            assert stored[0][1:] == (dt.date(1968, 5, 3), dt.datetime(2026, 1, 2, 3, 4, 5),
+                                     Decimal("12.25"), {"荣誉": ["杭州工匠"]}, "王建国")
+            # a column default the rows leave out is still filled in
+            assert s.execute(select(with_default.c.stamp)).scalar_one() == "默认"
+        with pytest.raises(RuntimeError), session_scope(ALICE) as s:
+            insert_rows(s, bulk, rows)
+            raise RuntimeError("the import failed after writing")
+        with read_session() as s:
+            assert len(s.execute(select(bulk)).all()) == 2
+    finally:
+        metadata.drop_all(engine)

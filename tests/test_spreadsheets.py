@@ -370,3 +370,31 @@ def test_chinese_punctuation_stays_and_a_scoped_county_is_filled_when_the_column
     assert zhang.employer == "建德市某某（集团）有限公司，一分厂"
     assert zhang.county_code == "330182"
     assert people()[make_id("19700112", 241)].name == "说明书编写组"
+
+
+def test_problems_far_apart_in_a_long_file_are_all_reported_in_row_order(sqlite_db, tmp_path):
+    # 12,000 rows are checked in several chunks; most cells repeat (dates, amounts, choices)
+    rows = [row(i + 1, f"劳模{i:05d}", make_id(f"{1950 + i % 50}0{1 + i % 9}1{i % 9}", 2 * (i // 450) + 1))
+            for i in range(12_000)]
+    rows[10][9] = 1                                     # an integer year, wrong but accepted
+    rows[4_999][2] = rows[4_999][2][:-1] + ("0" if rows[4_999][2][-1] != "0" else "1")
+    rows[5_000][9] = True                               # TRUE is not the integer 1
+    rows[11_999][2] = rows[0][2]                        # the first person again, at the end
+    path = save(county_workbook(rows, HEADER, blank_between=False, notes=False), tmp_path / "long.xlsx")
+
+    result = import_file(people_table(), path, ADMIN)
+
+    # the header is on line 4, so row i of the list is on line i + 5
+    assert [(p.row, p.header) for p in result.problems] == [
+        (5_004, "身份证号"), (5_005, "授予年份"), (12_004, "身份证号")]
+    assert "校验位不对" in result.problems[0].reason
+    assert result.problems[1].reason == "应为整数"
+    assert result.problems[2].reason == "与第 5 行重复"
+    assert result.rows == 12_000 and people() == {}
+
+
+def test_an_export_with_no_rows_still_has_the_header(sqlite_db, tmp_path):
+    out = tmp_path / "empty.xlsx"
+    assert export_file(people_table(), out, ADMIN, ("330127",)) == 0
+    lines = [r for r in openpyxl.load_workbook(out).active.iter_rows(values_only=True) if any(r)]
+    assert lines == [tuple(c.header for c in people_table().columns)]

@@ -6,10 +6,12 @@ county staff will submit additions as change requests instead.
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import select, tuple_
 
 from core.audit import bump_versions
+from core.bulk import insert_rows
 from core.cells import id_birth_date, id_gender
+from core.db import utcnow
 from core.spreadsheets import Column, SpreadsheetTable
 from plugins.registry.models import ChangeRequest, Honour, Person, initials
 from plugins.registry.vocab import DECEASED, GENDERS, HONOURS, STATUSES
@@ -58,11 +60,12 @@ def existing_keys(session, keys: list[tuple]) -> set[tuple]:
 
 
 def write_rows(session, rows: list[dict], actor) -> None:
-    """New people first (one per ID number), then their honours; SQLAlchemy Core throughout."""
+    """New people first (one per ID number), then their honours; bulk inserts throughout."""
     numbers = {r["id_number"] for r in rows}
     known = dict(session.execute(select(Person.id_number, Person.id)
                                  .where(Person.id_number.in_(numbers))).all())
     new_people = {}
+    now = utcnow()
     for r in rows:
         if r["id_number"] in known or r["id_number"] in new_people:
             continue
@@ -71,12 +74,13 @@ def write_rows(session, rows: list[dict], actor) -> None:
         person["birth_date"] = person["birth_date"] or id_birth_date(r["id_number"])
         person["status"] = person["status"] or "在职"
         person["name_initials"] = initials(r["name"])
+        person["created_at"] = now  # given, so the rows take the bulk path
         new_people[r["id_number"]] = person
     if new_people:
-        session.execute(insert(Person.__table__), list(new_people.values()))
+        insert_rows(session, Person.__table__, list(new_people.values()))
         known.update(session.execute(select(Person.id_number, Person.id)
                                      .where(Person.id_number.in_(list(new_people)))).all())
-    session.execute(insert(Honour.__table__), [
+    insert_rows(session, Honour.__table__, [
         {"person_id": known[r["id_number"]], "name": r["honour"], "level": HONOURS[r["honour"]],
          "year_awarded": r.get("year_awarded"), "awarding_body": r.get("awarding_body")}
         for r in rows])
@@ -118,15 +122,15 @@ def pending_or_held(session, keys: list[tuple]) -> set[tuple]:
 
 def submit_additions(session, rows: list[dict], actor) -> None:
     """Staff's bulk 新增: each row becomes a pending request for a reviewer, nothing else."""
-    from core.db import utcnow
     from plugins.registry.changes import ChangeError
 
     found = session.execute(select(Person.id_number, Person.id, Person.name, Person.county_code,
                                    Person.status)
                             .where(Person.id_number.in_({r["id_number"] for r in rows}))).all()
     known = {}
+    by_number = {r["id_number"]: r for r in rows}
     for number, pid, name, county, status in found:
-        row = next(r for r in rows if r["id_number"] == number)
+        row = by_number[number]
         if county != row["county_code"] or status == DECEASED or name != row["name"]:
             raise ChangeError(f"身份证号码 {number[:6]}…{number[-4:]} 已在名册中（{name}，"
                               f"{status}），与表中的区县或姓名不符：请核对后单独提交")
@@ -145,7 +149,7 @@ def submit_additions(session, rows: list[dict], actor) -> None:
         requests.append({"kind": "新增", "state": "待审核", "person_id": person_id,
                          "county_code": r["county_code"], "payload": payload, "before": None,
                          "reason": "批量导入", "submitted_by": actor.username, "submitted_at": now})
-    session.execute(insert(ChangeRequest.__table__), requests)
+    insert_rows(session, ChangeRequest.__table__, requests)
     bump_versions(session, {"registry_change"})
 
 
