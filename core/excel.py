@@ -57,6 +57,7 @@ class Sheet:
     rows: Iterable[Mapping[str, Any]]
     headers: list[str] | None = None
     keys: list[str] | None = None
+    date_keys: frozenset[str] = frozenset()  # shown as dates (also: where the first row has one)
     count: int = 0  # data rows written, set by write_workbook
 
 
@@ -83,7 +84,7 @@ def write_workbook(target, sheets: Iterable[Sheet]) -> list[Sheet]:
         if first is not None:
             widths = [max(w, min(_width(first.get(k)) + 2, 60)) for w, k in zip(widths, keys, strict=True)]
             dates = {h: date_format for h, k in zip(headers, keys, strict=True)
-                     if type(first.get(k)) is dt.date}
+                     if k in sheet.date_keys or type(first.get(k)) is dt.date}
         rows = itertools.chain([first], iterator) if first is not None else iter(())
         book.freeze(row=1, col=0).sheet(
             title, _aligned(rows, headers, keys, sheet), header_format=header_format,
@@ -128,7 +129,8 @@ def export_table(table, rows: Iterable[Mapping[str, Any]], target) -> int:
         names = county_names()
         rows = ({**row, **{k: names.get(row.get(k), row.get(k)) for k in counties}} for row in rows)
     sheet = Sheet(table.title, rows, headers=[c.header for c in table.columns],
-                  keys=[c.key for c in table.columns])
+                  keys=[c.key for c in table.columns],
+                  date_keys=frozenset(c.key for c in table.columns if c.kind == "date"))
     write_workbook(target, [sheet])
     return sheet.count
 
