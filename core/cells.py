@@ -23,6 +23,7 @@ FULL_DATE = re.compile(r"^(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\
 COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 MONTH_ONLY = re.compile(r"^(\d{4})\s*[-./年]\s*(\d{1,2})\s*月?$")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE_AS_TYPED = re.compile(r"1[3-9][0-9]{9}")  # ASCII digits only, nothing around them
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
 
 
@@ -153,6 +154,8 @@ def parse_county(value: Any, lookup: dict[str, str] | None = None) -> str:
 
 
 def parse_phone(value: Any) -> str:
+    if value.__class__ is str and MOBILE_AS_TYPED.fullmatch(value):
+        return value  # a mobile number as typed, the usual case: nothing to clean
     if isinstance(value, float | int) and not isinstance(value, bool):
         value = str(int(value))  # 11 digits survive Excel's number cells
     text = clean_token(value).replace(" ", "")

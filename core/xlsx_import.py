@@ -14,7 +14,7 @@ import gc
 import itertools
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -197,29 +197,50 @@ def _exact_first(known: dict[str, str], parse: Callable[[Any], Any]) -> Callable
 REQUIRED = cells.CellError("必填，不能为空")
 
 
-def _cell_check(parse: Callable[[Any], Any], required: bool) -> Callable[[Any], Any]:
-    """value -> its parsed value, None for a blank cell, or the CellError refusing it.
+class ColumnCheck:
+    """Checks one column's cells: each becomes its parsed value, None when blank, or the
+    CellError refusing it.
 
-    Parsing is a pure function of the cell, and most columns repeat their values (dates,
-    months, amounts, choices), so results are remembered, up to CACHE_CELLS per column."""
-    cache: dict[Any, Any] = {}
+    Parsing is a pure function of the cell and most columns repeat their values (dates, months,
+    choices, counties), so results are remembered, up to CACHE_CELLS per column. Text cells are
+    looked up in one C-level ``map`` over the column; only the others are parsed one by one."""
 
-    def check(value: Any) -> Any:
-        # 1, 1.0 and True are equal as dict keys but not as cells: key non-text by type too
-        key = value if value.__class__ is str else (value.__class__, value)
-        found = cache.get(key, cache)
-        if found is not cache:
-            return found
+    def __init__(self, parse: Callable[[Any], Any], required: bool) -> None:
+        self.parse = parse
+        self.required = required
+        self.text_seen: dict[str, Any] = {}   # only text keys: 1, 1.0 and True never meet them
+        self.other_seen: dict[tuple, Any] = {}  # (type, value), for the same reason
+
+    def column(self, values: Sequence[Any]) -> tuple[list[Any], list[int]]:
+        """The checked values, and the positions of the refused ones."""
+        out = list(map(self.text_seen.get, values, itertools.repeat(_UNSEEN, len(values))))
+        refused = []
+        for i in [i for i, v in enumerate(out) if v is _UNSEEN]:
+            out[i] = checked = self.cell(values[i])
+            if checked.__class__ is cells.CellError:
+                refused.append(i)
+        return out, refused
+
+    def cell(self, value: Any) -> Any:
+        if value.__class__ is str:
+            seen, key = self.text_seen, value
+        else:
+            seen, key = self.other_seen, (value.__class__, value)
+            found = seen.get(key, _UNSEEN)
+            if found is not _UNSEEN:
+                return found
         if value is None or value == "" or (value.__class__ is str and value.isspace()):
-            return REQUIRED if required else None
+            return REQUIRED if self.required else None
         try:
-            found = parse(value)
+            found = self.parse(value)
         except cells.CellError as exc:
-            return exc
-        if len(cache) < CACHE_CELLS:
-            cache[key] = found
+            return exc  # not remembered: a refused cell is looked at once more, nothing else
+        if len(seen) < CACHE_CELLS:
+            seen[key] = found
         return found
-    return check
+
+
+_UNSEEN = object()
 
 
 def check_rows(table: SpreadsheetTable, path: str | Path, *, counties: tuple[str, ...] | None,
@@ -257,7 +278,7 @@ def check_rows(table: SpreadsheetTable, path: str | Path, *, counties: tuple[str
     shown = {c.key: cells.clean_text(header_values[j]) for j, c in mapping.items()}
     county_key = table.county_column
     checks = [(j, c.key, shown[c.key],
-               _cell_check(_parser(c), c.required and not (c.key == county_key and only_county)))
+               ColumnCheck(_parser(c), c.required and not (c.key == county_key and only_county)))
               for j, c in mapping.items()]
     # every column of the table, also those the file lacks: validate_row and write_rows see the
     # same keys, and a county filled in from the user's scope is kept
@@ -272,16 +293,16 @@ def check_rows(table: SpreadsheetTable, path: str | Path, *, counties: tuple[str
     numbers: list[int] = []
 
     def check_chunk(chunk: list[tuple[int, list[Any]]]) -> None:
-        """Check a chunk of rows column by column (each column's cells in one map() call, far
-        cheaper than a Python loop per cell), then each row across its columns."""
+        """Check a chunk of rows column by column (far cheaper than a Python loop per cell),
+        then each row across its columns."""
         n = len(chunk)
         row_numbers = [row_no for row_no, _ in chunk]
         columns = list(itertools.zip_longest(*(values for _, values in chunk)))
         by_key: dict[str, list[Any]] = {}
         refused: dict[int, list[Problem]] = {}
         for j, key, header, check in checks:
-            out = list(map(check, columns[j])) if j < len(columns) else [check(None)] * n
-            for i in [i for i, v in enumerate(out) if v.__class__ is cells.CellError]:
+            out, bad = check.column(columns[j] if j < len(columns) else (None,) * n)
+            for i in bad:
                 refused.setdefault(i, []).append(Problem(row_numbers[i], header, str(out[i])))
             by_key[key] = out
         if county_key and only_county:  # a county left blank is the user's own
@@ -411,7 +432,10 @@ def _write(table, actor, dry_run, progress, valid, numbers, keys, result) -> Non
 
 def _drop_existing(table, session, valid, numbers, columns, result) -> list[tuple]:
     positions = [columns.index(k) for k in table.natural_key]
-    keys = [tuple(r[i] for i in positions) for r in valid]
+    if len(positions) == 1:
+        keys = [(r[positions[0]],) for r in valid]
+    else:
+        keys = list(map(itemgetter(*positions), valid))
     present: set[tuple] = set()
     for start in range(0, len(keys), 1000):
         present |= table.existing_keys(session, keys[start:start + 1000])
