@@ -225,6 +225,8 @@ def test_export_edit_import_round_trips_every_column_type(sqlite_db, tmp_path):
     formula_cell = ws.cell(row=3, column=1)
     assert formula_cell.data_type == "s" and formula_cell.value.startswith("=HYPERLINK")
     assert isinstance(ws.cell(row=2, column=4).value, dt.datetime)  # a real Excel date
+    assert ws.cell(row=2, column=4).number_format == "yyyy-mm-dd"     # shown without a time
+    assert ws["A1"].font.b and ws.column_dimensions["C"].width >= 20  # bold; the ID fits
 
     # staff edit the export: a correction is ignored (already present), a new person is added
     ws.append(["新人", "男", make_id("19880808", 111, "330127"), dt.datetime(1988, 8, 8), "2010-03",
