@@ -179,3 +179,36 @@ def test_an_export_only_table_refuses_imports_cleanly(roster_db, tmp_path, capsy
     openpyxl.Workbook().save(path)
     assert main(["import", "roster_all", str(path)]) == 2
     assert "can only be exported" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("username", "counties", "scope"), [
+    ("staff_jd", ("330182",), "建德市"), ("manager", None, "全市")])
+def test_everyone_who_views_the_roster_exports_it_with_numbers_masked(roster_db, tmp_path,
+                                                                       username, counties, scope):
+    at = signed_in_app(username, page="registry-people")
+    next(b for b in at.button if b.label == "导出名册 Excel（号码已隐藏）").click().run()
+    living = select(func.count()).select_from(Honour).join(Person).where(Person.status != "去世")
+    if counties:
+        living = living.where(Person.county_code.in_(counties))
+    expected = scalar(living)
+    assert [b.label for b in at.get("download_button")] == [f"下载（{expected} 行）"]
+    summary = scalar(select(AuditEntry.summary).where(AuditEntry.action == "export",
+                                                      AuditEntry.actor == username))
+    assert summary == f"导出 劳模工匠名册（号码已隐藏） {expected} 行（{scope}）"
+
+    # what the file holds: the same rows as the full export, but no number in full
+    masked, full = tmp_path / "masked.xlsx", tmp_path / "full.xlsx"
+    for table, path in (("roster_masked", masked), ("roster", full)):
+        assert main(["export", table, str(path), "--county", "330182"]) == 0
+    rows, full_rows = ([list(r) for r in openpyxl.load_workbook(path).active.iter_rows(values_only=True)]
+                       for path in (masked, full))
+    header = rows[0]
+    assert header == full_rows[0] and len(rows) == len(full_rows) > 1
+    numbers, phones, births = (header.index(h) for h in ("公民身份号码", "联系电话", "出生日期"))
+    for shown, whole in zip(rows[1:], full_rows[1:], strict=True):
+        assert shown[numbers] == mask_id(whole[numbers]) != whole[numbers]
+        assert shown[phones] == (mask_phone(whole[phones]) or None)
+        assert shown[births] == f"{whole[births].year} 年"
+        others = [i for i in range(len(header)) if i not in (numbers, phones, births)]
+        assert [shown[i] for i in others] == [whole[i] for i in others]
+    assert main(["import", "roster_masked", str(masked)]) == 2  # export only

@@ -74,9 +74,9 @@ def jiangxin_metrics():
 
 @hookimpl
 def jiangxin_spreadsheet_tables():
-    from plugins.registry.spreadsheet import ADDITIONS, ROSTER, ROSTER_WITH_DECEASED
+    from plugins.registry.spreadsheet import ADDITIONS, ROSTER, ROSTER_MASKED, ROSTER_WITH_DECEASED
 
-    return [ROSTER, ROSTER_WITH_DECEASED, ADDITIONS]
+    return [ROSTER, ROSTER_WITH_DECEASED, ROSTER_MASKED, ADDITIONS]
 
 
 @hookimpl

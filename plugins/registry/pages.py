@@ -51,6 +51,8 @@ def people_page() -> None:
     if not people:
         st.info("没有找到符合条件的人员。")
         return
+    # the whole roster of the user's counties, numbers masked (the full one is on 导入导出)
+    export_button("roster_masked", "导出名册 Excel（号码已隐藏）")
     sensitive = can("registry.view_sensitive")
     st.dataframe([{
         "姓名": p.name, "性别": p.gender, "出生日期": mask_birth(p.birth_date, sensitive),

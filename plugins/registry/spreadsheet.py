@@ -14,7 +14,15 @@ from core.cells import id_birth_date, id_gender
 from core.db import utcnow
 from core.spreadsheets import Column, SpreadsheetTable
 from plugins.registry.models import ChangeRequest, Honour, Person, initials
-from plugins.registry.vocab import DECEASED, GENDERS, HONOURS, STATUSES
+from plugins.registry.vocab import (
+    DECEASED,
+    GENDERS,
+    HONOURS,
+    STATUSES,
+    mask_birth,
+    mask_id,
+    mask_phone,
+)
 
 PERSON_KEYS = ("name", "gender", "id_number", "birth_date", "ethnicity", "political_status",
                "education", "employer", "post", "industry", "county_code", "phone", "status")
@@ -157,6 +165,18 @@ ROSTER_WITH_DECEASED = SpreadsheetTable(
     name="roster_all", title="劳模工匠名册（含已去世）", columns=COLUMNS,
     natural_key=("id_number", "honour"), county_column="county_code", permission="registry.import",
     export_rows=lambda session, counties: export_rows(session, counties, include_deceased=True))
+
+def masked_rows(session, counties):
+    """The roster as everyone who may view it may also take it away: ID numbers and phones
+    masked, birth dates to the year, as the 人员名册 page shows them to staff."""
+    for row in export_rows(session, counties):
+        yield {**row, "id_number": mask_id(row["id_number"]), "phone": mask_phone(row["phone"]),
+               "birth_date": mask_birth(row["birth_date"], show=False)}
+
+
+ROSTER_MASKED = SpreadsheetTable(
+    name="roster_masked", title="劳模工匠名册（号码已隐藏）", columns=COLUMNS,
+    county_column="county_code", permission="registry.view", export_rows=masked_rows)
 
 ADDITIONS = SpreadsheetTable(
     name="roster_additions", title="批量新增申请",
