@@ -55,6 +55,8 @@ def main() -> None:
     # Hashes come from the database (auto_hash off); no sleep, so deep links survive sign-in.
     authenticator = stauth.Authenticate(credentials, COOKIE_NAME, cookie_key, COOKIE_EXPIRY_DAYS,
                                         auto_hash=False, login_sleep_time=0)
+    # (after the constructor, which replaces the dict with a lower-cased copy)
+    credentials["usernames"] = AskedUsernames(credentials["usernames"])
     user = _signed_in_user(authenticator)
     if user is not None and not _sidebar(authenticator, user):
         user = None  # signed out just now: fall through to the sign-in form in this same run
@@ -129,7 +131,25 @@ def _sign_in(authenticator, credentials: dict, locked: set[str]) -> None:
             if auth.record_failure(session, name):
                 st.error("连续 5 次登录失败，账户已锁定 15 分钟。")
                 return
+    unknown = credentials["usernames"].asked
+    if not tried and unknown:  # no such account (or a disabled one): audited, never counted
+        with session_scope(Actor(unknown[:64], "unknown")) as session:
+            record(session, "login_failed", table="core_user", row_id=unknown[:64],
+                   summary="登录失败：没有这个账户或账户已停用")
     st.error("用户名或密码错误。")
+
+
+class AskedUsernames(dict):
+    """The accounts given to streamlit-authenticator, remembering the last username it looked
+    up: it reports a sign-in with an unknown username only as a failure, but it asks the
+    credentials whether the name is there (``name in credentials["usernames"]``) first."""
+
+    asked: str | None = None
+
+    def __contains__(self, name: object) -> bool:
+        if isinstance(name, str):
+            self.asked = name
+        return super().__contains__(name)
 
 
 def _on_login(info: dict) -> None:

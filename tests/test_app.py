@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core import auth
 from core.audit import Actor
 from core.db import read_session, session_scope
-from core.models import AuditEntry, User
+from core.models import AuditEntry, LoginFailure, User
 from core.plugins import get_host
 from dashboard.shell import allowed_pages
 from tests.helpers import PASSWORD, signed_in_app, testkit, texts
@@ -286,3 +286,20 @@ def test_without_a_cookie_key_the_app_refuses_to_start(sqlite_db, monkeypatch):
     assert not at.exception
     assert any(e.value.startswith("系统配置错误") for e in at.error)
     assert not at.text_input
+
+
+@pytest.mark.parametrize("username", ["nobody", "disabled_user"])
+def test_a_sign_in_with_an_unknown_or_disabled_account_is_refused_and_audited(sqlite_db, username):
+    if username == "disabled_user":
+        with session_scope(Actor("admin", "admin")) as s:
+            auth.create_user(s, username, "停用者", "staff", "330182", PASSWORD)
+            auth.update_user(s, username, disabled=True)
+    at = sign_in_through_form(username, PASSWORD)
+    assert "用户名或密码错误。" in [e.value for e in at.error]
+    assert not at.session_state["authentication_status"]
+    assert audit_actions(username)[-1] == "login_failed"
+    with read_session() as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.row_id == username)
+                          .order_by(AuditEntry.id.desc())).first()
+        assert entry.summary == "登录失败：没有这个账户或账户已停用"
+        assert s.scalar(select(func.count()).select_from(LoginFailure)) == 0  # nothing to lock
