@@ -147,14 +147,22 @@ def cmd_run(args) -> int:
     if settings.counties_file:
         os.environ["JIANGXIN_COUNTIES_FILE"] = str(settings.counties_file.resolve())
     os.chdir(PROJECT_ROOT)
-    streamlit = Path(sys.executable).with_name("streamlit")
-    os.execv(streamlit, [
-        str(streamlit), "run", str(DASHBOARD_APP),
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.web import cli as streamlit_cli
+
+    # dashboard/pages/ holds the core pages' modules, but Streamlit takes a pages/ folder beside
+    # the main script for an old-style multipage app until st.navigation first runs: a fresh
+    # server's first session would answer a deep link with its English "Page not found" notice.
+    # The app navigates itself, so tell Streamlit so before it starts.
+    PagesManager.uses_pages_directory = False
+    sys.argv = [
+        "streamlit", "run", str(DASHBOARD_APP),
         "--server.port", str(args.port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
         # A set address also stops Streamlit from asking an outside host for our public IP.
         "--browser.serverAddress", os.environ.get("STREAMLIT_BROWSER_SERVER_ADDRESS", "localhost"),
-    ])
+    ]
+    streamlit_cli.main()  # the Streamlit server, in this process, until it stops
     return 0
 
 
