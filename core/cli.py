@@ -257,6 +257,8 @@ def cmd_import(args) -> int:
     if not args.file.is_file():
         raise Usage(f"no such file: {args.file}")
     result = import_file(table, args.file, CLI_ACTOR, counties=counties, dry_run=args.dry_run)
+    if result.sheet_position:  # not the first sheet: say which one was read
+        print(f"sheet: {result.sheet}")
     for problem in result.problems:
         where = f"row {problem.row}" if problem.row else "file"
         print(f"{where}, {problem.header}: {problem.reason}" if problem.header

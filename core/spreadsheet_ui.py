@@ -107,7 +107,7 @@ def _show_check(table, result) -> None:
                            key=f"errors-{table.name}")
         return
     skipped = f"，其中 {len(result.already_present)} 行已存在，将跳过" if result.already_present else ""
-    st.success(f"检查通过：共 {result.rows} 行{skipped}。")
+    st.success(f"检查通过：工作表“{result.sheet}”共 {result.rows} 行{skipped}。")
     headers = {c.key: c.header for c in table.columns}
     st.caption(f"前 {len(result.preview)} 行预览")
     st.dataframe([{headers[k]: _shown(v) for k, v in row.items()} for row in result.preview],

@@ -69,6 +69,8 @@ class ImportResult:
     written: int = 0
     preview: list[dict[str, Any]] = field(default_factory=list)
     headers: list[str] = field(default_factory=list)        # the file's header row, as read
+    sheet: str = ""                                          # the worksheet read
+    sheet_position: int = 0                                  # among the visible ones, from 0
     bad_rows: dict[int, list[Any]] = field(default_factory=dict)
 
     @property
@@ -99,19 +101,30 @@ def _check_file(path: Path) -> None:
         raise UnreadableFile("不是 Excel .xlsx 文件")
 
 
-def read_rows(path: str | Path) -> Iterator[tuple[int, list[Any]]]:
-    """(Excel row number, cell values) of the first sheet, streamed row by row."""
+def read_sheets(path: str | Path) -> Iterator[tuple[str, Iterator[tuple[int, list[Any]]]]]:
+    """(name, rows) of each visible worksheet in order; rows are (Excel row number, cell values),
+    streamed row by row. A sheet is parsed only when the caller gets to it."""
     path = Path(path)
     _check_file(path)
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
-        sheet = book.get_sheet_by_index(0)
-        start_row, start_col = sheet.start or (0, 0)
-        rows = sheet.iter_rows()
+        sheets = [(i, m.name) for i, m in enumerate(book.sheets_metadata)
+                  if m.visible == python_calamine.SheetVisibleEnum.Visible
+                  and m.typ == python_calamine.SheetTypeEnum.WorkSheet]
     except python_calamine.CalamineError as exc:
         raise UnreadableFile(f"文件已损坏或不是 .xlsx：{exc}") from exc
+    for index, name in sheets:
+        try:
+            sheet = book.get_sheet_by_index(index)
+        except python_calamine.CalamineError as exc:
+            raise UnreadableFile(f"文件已损坏或不是 .xlsx：{exc}") from exc
+        yield name, _rows(sheet)
+
+
+def _rows(sheet) -> Iterator[tuple[int, list[Any]]]:
+    start_row, start_col = sheet.start or (0, 0)
     pad = [""] * start_col  # a sheet whose data begins in column C still has columns A and B
-    for offset, values in enumerate(rows):
+    for offset, values in enumerate(sheet.iter_rows()):
         yield start_row + offset + 1, pad + values if pad else values
 
 
@@ -194,6 +207,28 @@ def _exact_first(known: dict[str, str], parse: Callable[[Any], Any]) -> Callable
     return parse_known
 
 
+def _missing_columns(table: SpreadsheetTable, mapping: dict[int, Column],
+                     only_county: str | None) -> list[Column]:
+    found = {c.key for c in mapping.values()}
+    # staff of one county may leave the county out: it is theirs
+    return [c for c in table.columns if c.required and c.key not in found
+            and not (c.key == table.county_column and only_county)]
+
+
+def _find_table(table: SpreadsheetTable, path: str | Path, only_county: str | None):
+    """The first visible sheet whose header has every required column (a 填表说明 sheet may
+    come first), else the first sheet: (its name and position, its rows, its first rows, the
+    header found)."""
+    first = None
+    for position, (name, rows) in enumerate(read_sheets(path)):
+        head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
+        located = locate_header(table, head)
+        if located is not None and not _missing_columns(table, located[1], only_county):
+            return name, position, rows, head, located
+        first = first or (name, position, rows, head, located)
+    return first or ("", 0, iter(()), [], None)
+
+
 REQUIRED = cells.CellError("必填，不能为空")
 
 
@@ -248,13 +283,8 @@ def check_rows(table: SpreadsheetTable, path: str | Path, *, counties: tuple[str
     """Read and validate every row. Returns (result, valid rows as tuples of values in
     ``keys`` order, their row numbers, ``keys``); tuples take a third of a dict's memory."""
     result = ImportResult(table=table.name, dry_run=True)
-    rows = read_rows(path)
-    head = []
-    for item in rows:
-        head.append(item)
-        if len(head) >= HEADER_SCAN_ROWS:
-            break
-    located = locate_header(table, head)
+    only_county = counties[0] if counties and len(counties) == 1 else None
+    result.sheet, result.sheet_position, rows, head, located = _find_table(table, path, only_county)
     if located is None:
         reason = "工作表是空的" if not any(not _is_blank_row(v) for _, v in head) else \
             "找不到表头：请确认表格中有“" + "”“".join(c.header for c in table.columns if c.required) + "”等列"
@@ -264,13 +294,8 @@ def check_rows(table: SpreadsheetTable, path: str | Path, *, counties: tuple[str
     header_row, header_values = head[index]
     result.headers = [cells.clean_text(v) for v in header_values]
     result.ignored_columns = unknown
-    found = {c.key for c in mapping.values()}
-    only_county = counties[0] if counties and len(counties) == 1 else None
-    for column in table.columns:
-        if column.key == table.county_column and only_county:
-            continue  # staff of one county may leave the county out: it is theirs
-        if column.required and column.key not in found:
-            result.problems.append(Problem(header_row, column.header, "缺少这一列"))
+    for column in _missing_columns(table, mapping, only_county):
+        result.problems.append(Problem(header_row, column.header, "缺少这一列"))
     if result.problems:
         return result, [], [], ()
 

@@ -307,7 +307,7 @@ def test_the_import_panel_previews_then_imports_on_confirmation(sqlite_db, tmp_p
     rows = [row(1, "张建国", make_id("19680503", 131)), row(2, "李秀英", make_id("19700112", 242), gender="女")]
     at = signed_in_app("staff_jd", page="jx-testkit-people")
     upload(at, save(county_workbook(rows, HEADER), tmp_path / "a.xlsx"))
-    assert [s.value for s in at.success] == ["检查通过：共 2 行。"]
+    assert [s.value for s in at.success] == ["检查通过：工作表“Sheet”共 2 行。"]
     assert list(at.dataframe[0].value["姓名"]) == ["张建国", "李秀英"]
     assert at.info[0].value == "以下列不属于本表，已忽略：序号"
     assert people() == {}  # the check wrote nothing
@@ -400,3 +400,27 @@ def test_an_export_with_no_rows_still_has_the_header(sqlite_db, tmp_path):
     assert export_file(people_table(), out, ADMIN, ("330127",)) == 0
     lines = [r for r in openpyxl.load_workbook(out).active.iter_rows(values_only=True) if any(r)]
     assert lines == [tuple(c.header for c in people_table().columns)]
+
+
+def test_the_table_is_found_on_a_later_sheet_after_an_instructions_sheet(sqlite_db, tmp_path, capsys):
+    wb = county_workbook([row(1, "张建国", make_id("19680503", 131)),
+                          row(2, "李秀英", make_id("19700112", 242), gender="女")], HEADER)
+    wb.active.title = "名册"
+    notes = wb.create_sheet("填表说明", 0)  # first, as counties often put it
+    notes.append(["1. 身份证号请设为文本格式"])
+    notes.append(["2. 荣誉按下拉选择"])
+    hidden = wb.create_sheet("旧表", 1)     # a hidden sheet with the right header is passed over
+    hidden.append(HEADER)
+    hidden.append(row(9, "隐藏人", make_id("19751130", 351)))
+    hidden.sheet_state = "hidden"
+    path = save(wb, tmp_path / "带说明.xlsx")
+
+    assert main(["import", "testkit_people", path]) == 0
+    assert "sheet: 名册" in capsys.readouterr().out
+    assert set(people()) == {make_id("19680503", 131), make_id("19700112", 242)}
+
+    # no sheet has the columns: the first sheet is reported, as before
+    wb.remove(wb["名册"])
+    result = import_file(people_table(), save(wb, tmp_path / "只有说明.xlsx"), ADMIN)
+    assert result.sheet == "填表说明"
+    assert [p.reason for p in result.problems][0].startswith("找不到表头")
