@@ -299,68 +299,7 @@ def check_rows(table: SpreadsheetTable, path: str | Path, *, counties: tuple[str
     if result.problems:
         return result, [], [], ()
 
-    # problems name a column as the file does (身份证号), not as the table calls it
-    shown = {c.key: cells.clean_text(header_values[j]) for j, c in mapping.items()}
-    county_key = table.county_column
-    checks = [(j, c.key, shown[c.key],
-               ColumnCheck(_parser(c), c.required and not (c.key == county_key and only_county)))
-              for j, c in mapping.items()]
-    # every column of the table, also those the file lacks: validate_row and write_rows see the
-    # same keys, and a county filled in from the user's scope is kept
-    keys = tuple(c.key for c in table.columns)
-    county_at = keys.index(county_key) if county_key else None
-    validate_row = table.validate_row
-    # the natural key of a row tuple (a single value for a one-column key)
-    key_of = itemgetter(*(keys.index(k) for k in table.natural_key)) if table.natural_key else None
-    key_header = "、".join(shown.get(k, k) for k in table.natural_key)
-    seen: dict[tuple, int] = {}
-    valid: list[tuple] = []
-    numbers: list[int] = []
-
-    def check_chunk(chunk: list[tuple[int, list[Any]]]) -> None:
-        """Check a chunk of rows column by column (far cheaper than a Python loop per cell),
-        then each row across its columns."""
-        n = len(chunk)
-        row_numbers = [row_no for row_no, _ in chunk]
-        columns = list(itertools.zip_longest(*(values for _, values in chunk)))
-        by_key: dict[str, list[Any]] = {}
-        refused: dict[int, list[Problem]] = {}
-        for j, key, header, check in checks:
-            out, bad = check.column(columns[j] if j < len(columns) else (None,) * n)
-            for i in bad:
-                refused.setdefault(i, []).append(Problem(row_numbers[i], header, str(out[i])))
-            by_key[key] = out
-        if county_key and only_county:  # a county left blank is the user's own
-            given = by_key.get(county_key)
-            by_key[county_key] = [only_county] * n if given is None else \
-                [only_county if v is None else v for v in given]
-        blanks = [None] * n
-        for i, row in enumerate(zip(*(by_key.get(k, blanks) for k in keys), strict=True)):
-            row_no = row_numbers[i]
-            problems = refused.get(i)
-            if problems is None:
-                problems = []
-                if county_at is not None and counties is not None and row[county_at] not in counties:
-                    problems.append(Problem(row_no, shown.get(county_key, county_key),
-                                            f"{county_name(row[county_at])} 不在您可导入的区县范围内"))
-                if not problems and validate_row:
-                    found = validate_row(dict(zip(keys, row, strict=True)))
-                    if found:
-                        problems = [Problem(row_no, shown.get(k, k) if k else "", reason)
-                                    for k, reason in found]
-                if not problems and key_of:
-                    first = seen.setdefault(key_of(row), row_no)
-                    if first != row_no:
-                        problems.append(Problem(row_no, key_header, f"与第 {first} 行重复"))
-            if problems:
-                result.problems.extend(problems)
-                if len(result.bad_rows) < KEEP_BAD_ROWS:
-                    result.bad_rows[row_no] = list(chunk[i][1])
-            elif not result.problems:  # once anything is refused, valid rows are not kept
-                valid.append(row)
-                numbers.append(row_no)
-                if len(result.preview) < PREVIEW_ROWS:
-                    result.preview.append(dict(zip(keys, row, strict=True)))
+    checker = RowChecker(table, mapping, header_values, counties, result)
 
     def data_rows():
         yield from head[index + 1:]
@@ -375,15 +314,96 @@ def check_rows(table: SpreadsheetTable, path: str | Path, *, counties: tuple[str
         result.rows += 1
         chunk.append((row_no, values))
         if len(chunk) == CHUNK:
-            check_chunk(chunk)
+            checker.check(chunk)
             chunk = []
             if progress:
                 progress(result.rows)
     if chunk:
-        check_chunk(chunk)
+        checker.check(chunk)
     if result.rows == 0 and not result.problems:
         result.problems.append(Problem(0, "", "表头下面没有数据行"))
-    return result, valid, numbers, keys
+    return result, checker.valid, checker.numbers, checker.keys
+
+
+class RowChecker:
+    """Checks rows a chunk at a time: every cell column by column (far cheaper than a Python
+    loop per cell), then each row across its columns (county scope, the table's validate_row,
+    duplicates inside the file). Problems go to ``result``; valid rows are kept as tuples in
+    ``keys`` order, with their row numbers, until the first problem."""
+
+    def __init__(self, table: SpreadsheetTable, mapping: dict[int, Column], header_values: list[Any],
+                 counties: tuple[str, ...] | None, result: ImportResult) -> None:
+        self.table, self.counties, self.result = table, counties, result
+        self.only_county = counties[0] if counties and len(counties) == 1 else None
+        self.county_key = table.county_column
+        # problems name a column as the file does (身份证号), not as the table calls it
+        self.shown = {c.key: cells.clean_text(header_values[j]) for j, c in mapping.items()}
+        self.checks = [
+            (j, c.key, self.shown[c.key],
+             ColumnCheck(_parser(c), c.required and not (c.key == self.county_key and self.only_county)))
+            for j, c in mapping.items()]
+        # every column of the table, also those the file lacks: validate_row and write_rows see
+        # the same keys, and a county filled in from the user's scope is kept
+        self.keys = tuple(c.key for c in table.columns)
+        self.county_at = self.keys.index(self.county_key) if self.county_key else None
+        # the natural key of a row tuple (a single value for a one-column key)
+        self.key_of = itemgetter(*(self.keys.index(k) for k in table.natural_key)) \
+            if table.natural_key else None
+        self.key_header = "、".join(self.shown.get(k, k) for k in table.natural_key)
+        self.seen: dict[Any, int] = {}
+        self.valid: list[tuple] = []
+        self.numbers: list[int] = []
+
+    def check(self, chunk: list[tuple[int, list[Any]]]) -> None:
+        result, keys = self.result, self.keys
+        row_numbers = [row_no for row_no, _ in chunk]
+        refused: dict[int, list[Problem]] = {}
+        blanks = [None] * len(chunk)
+        by_key = self._columns(chunk, row_numbers, refused)
+        for i, row in enumerate(zip(*(by_key.get(k, blanks) for k in keys), strict=True)):
+            row_no = row_numbers[i]
+            problems = refused.get(i) or self._row_problems(row_no, row)
+            if problems:
+                result.problems.extend(problems)
+                if len(result.bad_rows) < KEEP_BAD_ROWS:
+                    result.bad_rows[row_no] = list(chunk[i][1])
+            elif not result.problems:  # once anything is refused, valid rows are not kept
+                self.valid.append(row)
+                self.numbers.append(row_no)
+                if len(result.preview) < PREVIEW_ROWS:
+                    result.preview.append(dict(zip(keys, row, strict=True)))
+
+    def _columns(self, chunk, row_numbers, refused) -> dict[str, list[Any]]:
+        """Each checked column's values by key; refused cells noted by position in the chunk."""
+        n = len(chunk)
+        columns = list(itertools.zip_longest(*(values for _, values in chunk)))
+        by_key: dict[str, list[Any]] = {}
+        for j, key, header, check in self.checks:
+            out, bad = check.column(columns[j] if j < len(columns) else (None,) * n)
+            for i in bad:
+                refused.setdefault(i, []).append(Problem(row_numbers[i], header, str(out[i])))
+            by_key[key] = out
+        if self.county_key and self.only_county:  # a county left blank is the user's own
+            given = by_key.get(self.county_key)
+            by_key[self.county_key] = [self.only_county] * n if given is None else \
+                [self.only_county if v is None else v for v in given]
+        return by_key
+
+    def _row_problems(self, row_no: int, row: tuple) -> list[Problem]:
+        """Checks across the columns of a row whose every cell was read."""
+        county_at, counties = self.county_at, self.counties
+        if county_at is not None and counties is not None and row[county_at] not in counties:
+            return [Problem(row_no, self.shown.get(self.county_key, self.county_key),
+                            f"{county_name(row[county_at])} 不在您可导入的区县范围内")]
+        if self.table.validate_row:
+            found = self.table.validate_row(dict(zip(self.keys, row, strict=True)))
+            if found:
+                return [Problem(row_no, self.shown.get(k, k) if k else "", reason) for k, reason in found]
+        if self.key_of:
+            first = self.seen.setdefault(self.key_of(row), row_no)
+            if first != row_no:
+                return [Problem(row_no, self.key_header, f"与第 {first} 行重复")]
+        return []
 
 
 class _CollectorPause:
