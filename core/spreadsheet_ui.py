@@ -70,8 +70,9 @@ def import_panel(table_name: str) -> None:
         path.write_bytes(data)
         if state_key not in st.session_state:  # check once per file, not on every rerun
             try:
-                st.session_state[state_key] = import_file(
-                    table, path, user.actor, counties=user.visible_counties(), dry_run=True)
+                with st.spinner("正在检查每一行……"):  # 100,000 rows take a few seconds
+                    st.session_state[state_key] = import_file(
+                        table, path, user.actor, counties=user.visible_counties(), dry_run=True)
             except UnreadableFile as exc:
                 st.error(str(exc))
                 return
@@ -90,7 +91,8 @@ def import_panel(table_name: str) -> None:
             bar.progress(1.0, text="完成")
             if result.ok:
                 st.session_state[state_key] = "done"
-                st.success(f"已导入 {result.written} 行。")
+                skipped = f"，跳过已存在的 {len(result.already_present)} 行" if result.already_present else ""
+                st.success(f"已导入 {result.written} 行{skipped}。")
             else:  # the data changed between the check and the import
                 _show_check(table, result)
 

@@ -320,6 +320,15 @@ def test_the_import_panel_previews_then_imports_on_confirmation(sqlite_db, tmp_p
         actor = s.scalar(select(AuditEntry.actor).where(AuditEntry.action == "import"))
     assert actor == "staff_jd"
 
+    # the same sheet again with one person added: the two already in are skipped, and said so
+    rows.append(row(3, "王强", make_id("19751130", 351)))
+    at = signed_in_app("staff_jd", page="jx-testkit-people")
+    upload(at, save(county_workbook(rows, HEADER), tmp_path / "b.xlsx"))
+    assert [s.value for s in at.success] == ["检查通过：工作表“Sheet”共 3 行，其中 2 行已存在，将跳过。"]
+    next(b for b in at.button if b.label == "确认导入 1 行").click().run()
+    assert "已导入 1 行，跳过已存在的 2 行。" in [s.value for s in at.success]
+    assert len(people()) == 3
+
 
 def test_the_export_button_exports_only_the_users_county(sqlite_db, tmp_path):
     rows = [row(1, "建德人", make_id("19680503", 131)),
