@@ -17,6 +17,7 @@ import streamlit as st
 
 from core.cells import YearMonth
 from core.excel import error_report_bytes, export_file, template_bytes
+from core.spreadsheets import SpreadsheetTable
 from core.ui import current_user, host
 from core.xlsx_import import UnreadableFile, import_file
 
@@ -116,13 +117,18 @@ def _show_check(table, result) -> None:
                  hide_index=True, width="stretch")
 
 
-def export_button(table_name: str, label: str = "导出 Excel") -> None:
-    """Export the table within the user's county scope (generated on click, audited)."""
-    table = _table(table_name)
+def export_button(table: str | SpreadsheetTable, label: str = "导出 Excel", *,
+                  key: str | None = None) -> None:
+    """Export the table within the user's county scope (generated on click, audited).
+
+    ``table`` is a registered table's name, or a table made on the page for this export (a
+    registered one narrowed to the page's search, say, with ``dataclasses.replace``); give each
+    such variant its own ``key``, so a download made for one search is not offered for another."""
+    table = _table(table) if isinstance(table, str) else table
     user = current_user()
     if not host().allowed(user, table.permission) or table.export_rows is None:
         return
-    key = f"export-{table.name}"
+    key = key or f"export-{table.name}"
     if st.button(label, key=key):
         import io
 

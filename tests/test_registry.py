@@ -186,15 +186,25 @@ def test_an_export_only_table_refuses_imports_cleanly(roster_db, tmp_path, capsy
 def test_everyone_who_views_the_roster_exports_it_with_numbers_masked(roster_db, tmp_path,
                                                                        username, counties, scope):
     at = signed_in_app(username, page="registry-people")
-    next(b for b in at.button if b.label == "导出名册 Excel（号码已隐藏）").click().run()
     living = select(func.count()).select_from(Honour).join(Person).where(Person.status != "去世")
     if counties:
         living = living.where(Person.county_code.in_(counties))
+    people = scalar(living.with_only_columns(func.count(func.distinct(Person.id))))
+    button = next(b for b in at.button if b.label.startswith("导出这"))
+    assert button.label == f"导出这 {people} 人到 Excel（号码已隐藏）"
+    button.click().run()
     expected = scalar(living)
     assert [b.label for b in at.get("download_button")] == [f"下载（{expected} 行）"]
     summary = scalar(select(AuditEntry.summary).where(AuditEntry.action == "export",
                                                       AuditEntry.actor == username))
-    assert summary == f"导出 劳模工匠名册（号码已隐藏） {expected} 行（{scope}）"
+    assert summary == f"导出 劳模工匠名册（搜索结果，号码已隐藏） {expected} 行（{scope}）"
+
+    # a narrower search exports only what it finds: the 杭州工匠 rows of the people found
+    at.selectbox(key="registry_honour").select("杭州工匠").run()
+    next(b for b in at.button if b.label.startswith("导出这")).click().run()
+    craftsmen = scalar(living.where(Honour.name == "杭州工匠"))
+    assert 0 < craftsmen < expected
+    assert [b.label for b in at.get("download_button")] == [f"下载（{craftsmen} 行）"]
 
     # what the file holds: the same rows as the full export, but no number in full
     masked, full = tmp_path / "masked.xlsx", tmp_path / "full.xlsx"

@@ -51,8 +51,7 @@ def people_page() -> None:
     if not people:
         st.info("没有找到符合条件的人员。")
         return
-    # the whole roster of the user's counties, numbers masked (the full one is on 导入导出)
-    export_button("roster_masked", "导出名册 Excel（号码已隐藏）")
+    _export_search(flt, total)
     sensitive = can("registry.view_sensitive")
     st.dataframe([{
         "姓名": p.name, "性别": p.gender, "出生日期": mask_birth(p.birth_date, sensitive),
@@ -67,6 +66,19 @@ def people_page() -> None:
     if chosen:
         person = next(p for p in people if p.id == chosen)
         _person_detail(user, person, honours[person.id])
+
+
+def _export_search(flt: PersonFilter, total: int) -> None:
+    """Everyone this search finds, on every page, numbers masked (the full roster, with full
+    numbers, is the administrators' 导入导出)."""
+    from dataclasses import replace
+
+    from plugins.registry.spreadsheet import ROSTER_MASKED, masked_rows
+
+    searched = replace(ROSTER_MASKED, title="劳模工匠名册（搜索结果，号码已隐藏）",
+                       export_rows=lambda session, counties: masked_rows(session, counties, search=flt))
+    export_button(searched, f"导出这 {total} 人到 Excel（号码已隐藏）",
+                  key=f"export-roster-search-{abs(hash(flt))}")
 
 
 def _person_detail(user, person: Person, honours) -> None:

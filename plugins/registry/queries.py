@@ -44,7 +44,8 @@ class PersonFilter:
         elif not self.include_deceased:
             stmt = stmt.where(Person.status != DECEASED)
         if self.level or self.honour or self.year:
-            held = select(Honour.id).where(Honour.person_id == Person.id)
+            # its own honours table, also when the outer query joins honours (the export)
+            held = select(Honour.id).where(Honour.person_id == Person.id).correlate_except(Honour)
             if self.level:
                 held = held.where(Honour.level == self.level)
             if self.honour:

@@ -14,6 +14,7 @@ from core.cells import id_birth_date, id_gender
 from core.db import utcnow
 from core.spreadsheets import Column, SpreadsheetTable
 from plugins.registry.models import ChangeRequest, Honour, Person, initials
+from plugins.registry.queries import PersonFilter
 from plugins.registry.vocab import (
     DECEASED,
     GENDERS,
@@ -95,13 +96,22 @@ def write_rows(session, rows: list[dict], actor) -> None:
     bump_versions(session, {"registry_person", "registry_honour"})
 
 
-def export_rows(session, counties, include_deceased: bool = False):
-    """One row per honour, deceased people left out (they stay on file) unless asked for."""
+def export_rows(session, counties, include_deceased: bool = False, search: PersonFilter | None = None):
+    """One row per honour, deceased people left out (they stay on file) unless asked for.
+
+    ``search`` narrows it to the people a 人员名册 search finds, and to the honours it asks for
+    (searching 杭州工匠 exports those people's 杭州工匠 rows, not their other honours)."""
     stmt = (select(*(getattr(Person, k) for k in PERSON_KEYS), Honour.name.label("honour"),
                    Honour.year_awarded, Honour.awarding_body)
             .join(Honour, Honour.person_id == Person.id)
             .order_by(Person.county_code, Person.name, Person.id, Honour.year_awarded))
-    if not include_deceased:
+    if search is not None:
+        stmt = search.apply(stmt)
+        for column, wanted in ((Honour.level, search.level), (Honour.name, search.honour),
+                               (Honour.year_awarded, search.year)):
+            if wanted:
+                stmt = stmt.where(column == wanted)
+    elif not include_deceased:
         stmt = stmt.where(Person.status != DECEASED)
     if counties is not None:
         stmt = stmt.where(Person.county_code.in_(counties))
@@ -166,10 +176,10 @@ ROSTER_WITH_DECEASED = SpreadsheetTable(
     natural_key=("id_number", "honour"), county_column="county_code", permission="registry.import",
     export_rows=lambda session, counties: export_rows(session, counties, include_deceased=True))
 
-def masked_rows(session, counties):
+def masked_rows(session, counties, search: PersonFilter | None = None):
     """The roster as everyone who may view it may also take it away: ID numbers and phones
     masked, birth dates to the year, as the 人员名册 page shows them to staff."""
-    for row in export_rows(session, counties):
+    for row in export_rows(session, counties, search=search):
         yield {**row, "id_number": mask_id(row["id_number"]), "phone": mask_phone(row["phone"]),
                "birth_date": mask_birth(row["birth_date"], show=False)}
 
