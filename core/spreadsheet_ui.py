@@ -129,13 +129,16 @@ def export_button(table: str | SpreadsheetTable, label: str = "导出 Excel", *,
     if not host().allowed(user, table.permission) or table.export_rows is None:
         return
     key = key or f"export-{table.name}"
+    # one file kept per table, whichever variant made it: a session that exports search after
+    # search holds one file, not all of them
+    kept = f"export-{table.name}-file"
     if st.button(label, key=key):
         import io
 
         buffer = io.BytesIO()
         count = export_file(table, buffer, user.actor, user.visible_counties())
-        st.session_state[key + "-data"] = (count, buffer.getvalue())
-    if key + "-data" in st.session_state:
-        count, data = st.session_state[key + "-data"]
+        st.session_state[kept] = (key, count, buffer.getvalue())
+    made_for, count, data = st.session_state.get(kept, (None, 0, b""))
+    if made_for == key:
         st.download_button(f"下载（{count} 行）", data, file_name=f"{table.title}-{dt.date.today():%Y%m%d}.xlsx",
                            mime=XLSX_MIME, key=key + "-download")

@@ -205,6 +205,9 @@ def test_everyone_who_views_the_roster_exports_it_with_numbers_masked(roster_db,
     craftsmen = scalar(living.where(Honour.name == "杭州工匠"))
     assert 0 < craftsmen < expected
     assert [b.label for b in at.get("download_button")] == [f"下载（{craftsmen} 行）"]
+    # back to the first search: its earlier file is not offered (one file is kept, the newest)
+    at.selectbox(key="registry_honour").select(None).run()
+    assert at.get("download_button") == []
 
     # what the file holds: the same rows as the full export, but no number in full
     masked, full = tmp_path / "masked.xlsx", tmp_path / "full.xlsx"
