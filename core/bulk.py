@@ -6,8 +6,9 @@
 It does what ``session.execute(insert(table), rows)`` does. On SQLite it costs a third less
 (0.42 against 0.64 s for 100,000 rows of 11 columns): SQLAlchemy prepares each row's parameters
 one by one, while here each column's values are converted by its type's bind processor in one
-pass and the rows go to the driver's ``executemany`` through ``Connection.exec_driver_sql``. Other databases, and tables whose columns have Python-side
-defaults the rows leave out, take SQLAlchemy's own path.
+pass and the rows go to the driver's ``executemany`` through ``Connection.exec_driver_sql``.
+Other databases, and tables whose columns have Python-side defaults the rows leave out, take
+SQLAlchemy's own path.
 """
 
 from __future__ import annotations

@@ -61,16 +61,15 @@ class Sheet:
     count: int = 0  # data rows written, set by write_workbook
 
 
-def write_workbook(target, sheets: Iterable[Sheet]) -> list[Sheet]:
+def write_workbook(target, sheets: Iterable[Sheet]) -> None:
     """Stream ``sheets`` into an .xlsx at ``target`` (a path or a binary file object), each with
-    a bold, frozen, filtered header row; return the sheets with their row counts set."""
+    a bold, frozen, filtered header row; each sheet's ``count`` is set as its rows are written."""
     from rustpy_xlsxwriter import FastExcel, Format
 
     header_format = Format().set_bold().set_background_color(f"#{HEADER_COLOUR}")
     date_format = Format().set_num_format(DATE_FORMAT)
     book = FastExcel(target).format(datetime_format=DATETIME_FORMAT)
     taken: set[str] = set()
-    written = []
     for sheet in sheets:
         title = safe_sheet_title(sheet.title, taken)
         iterator = iter(sheet.rows)
@@ -89,9 +88,7 @@ def write_workbook(target, sheets: Iterable[Sheet]) -> list[Sheet]:
         book.freeze(row=1, col=0).sheet(
             title, _aligned(rows, headers, keys, sheet), header_format=header_format,
             column_widths=[max(8, w) for w in widths], column_formats=dates, autofilter=True)
-        written.append(sheet)
     book.save()
-    return written
 
 
 def _aligned(rows: Iterator[Mapping[str, Any]], headers: list[str], keys: list[str],
