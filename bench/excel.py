@@ -122,10 +122,12 @@ def run_step(name: str, args: list[str]) -> dict:
         seconds = time.perf_counter() - t0
         info = {"rows": len(df), "engine": engine}
     elif name == "migrate":
-        from core.db import get_engine
+        from core.config import load_settings
+        from core.db import create_database, get_engine
         from core.migrate import upgrade
         from core.plugins import get_host
 
+        create_database(load_settings().database_url)
         upgrade(get_engine(), get_host())
         return {"seconds": 0, "peak_mb": 0}
     else:

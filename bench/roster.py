@@ -37,12 +37,13 @@ def fill(url: str, people: int) -> None:
 
     from core.cells import id_check_char
     from core.counties import load_counties
-    from core.db import get_engine
+    from core.db import create_database, get_engine
     from core.migrate import upgrade
     from core.plugins import get_host
     from plugins.registry.models import Honour, Person
     from plugins.registry.vocab import HONOURS
 
+    create_database(url)
     upgrade(get_engine(url), get_host())
     rng = random.Random(926)
     codes = [c.code for c in load_counties()]

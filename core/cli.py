@@ -10,13 +10,28 @@ import sys
 from pathlib import Path
 
 from sqlalchemy import exists, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 
 from core import auth
 from core.audit import Actor
 from core.config import ConfigError, load_settings
 from core.counties import county_name, load_counties
-from core.db import get_engine, read_session, session_scope
+from core.db import (
+    DatabaseMissing,
+    DatabaseUnavailable,
+    create_database,
+    damaged,
+    earlier_use,
+    file_identity,
+    get_engine,
+    leftovers,
+    read_session,
+    recorded_databases,
+    remember_database,
+    session_scope,
+    sqlite_file,
+)
+from core.grants import grant_app_role, require_roles
 from core.migrate import SchemaOutOfDate, check_schema, upgrade
 from core.models import ROLE_LABELS, ROLES, User
 from core.plugins import SOURCE_LABELS, get_host
@@ -56,8 +71,14 @@ def main(argv: list[str] | None = None) -> int:
     except (Usage, UnreadableFile) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except OperationalError as exc:
-        print(f"error: cannot use the database: {exc.orig}", file=sys.stderr)
+    except DatabaseUnavailable as exc:  # missing, removed under us, damaged
+        print(f"error: {exc.en}", file=sys.stderr)
+        return 1
+    except DatabaseError as exc:  # SQLAlchemy's, OperationalError included
+        path = sqlite_file(load_settings().database_url)
+        problem = damaged(exc, path) if path is not None else None
+        print(f"error: {problem.en}" if problem else f"error: cannot use the database: {exc.orig}",
+              file=sys.stderr)
         return 1
 
 
@@ -69,7 +90,17 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, default=8501)
     run.set_defaults(func=cmd_run)
 
-    sub.add_parser("init-db", help="create or upgrade the database schema").set_defaults(func=cmd_init_db)
+    init = sub.add_parser("init-db", help="create or upgrade the database schema")
+    init.add_argument("--create", action="store_true",
+                      help="create an empty SQLite file even though this folder was used before")
+    init.add_argument("--grant-to", metavar="ROLE",
+                      help="PostgreSQL: then grant ROLE (owning nothing) what the app needs")
+    init.set_defaults(func=cmd_init_db)
+
+    health = sub.add_parser("health", help="check that the database opens and is current")
+    health.add_argument("--integrity", action="store_true",
+                        help="also read every page of an SQLite file (PRAGMA quick_check)")
+    health.set_defaults(func=cmd_health)
 
     demo = sub.add_parser("demo", help="fill an empty database with demo data and accounts")
     demo.add_argument("--password", default=DEMO_PASSWORD)
@@ -139,6 +170,8 @@ def cmd_run(args) -> int:
     settings = load_settings()
     settings.require_cookie_key()
     _ready_host()
+    if not settings.demo:
+        _refuse_demo_passwords()
     # Streamlit reads .streamlit/config.toml from its working directory and puts that directory
     # first on the import path: start it from the project, with every setting made absolute.
     os.environ["JIANGXIN_VAR_DIR"] = str(settings.var_dir)
@@ -166,18 +199,91 @@ def cmd_run(args) -> int:
     return 0
 
 
-def cmd_init_db(_args) -> int:
+def _refuse_demo_passwords() -> None:
+    """Outside demo mode, a demo account that still has the published password is a door
+    anyone can open: refuse to serve until it is changed or disabled."""
+    names = [username for username, *_ in DEMO_ACCOUNTS]
+    with read_session() as session:
+        found = session.execute(select(User.username, User.password_hash)
+                                .where(User.username.in_(names), User.disabled.is_(False))).all()
+    open_doors = [name for name, hashed in found if auth.check_password(DEMO_PASSWORD, hashed)]
+    if open_doors:
+        raise Refused(
+            f"demo accounts still have the demo password ({', '.join(open_doors)}): this is not "
+            "demo mode, so disable them (`jiangxin users disable NAME`) or set a password "
+            "(`jiangxin users passwd NAME`) before serving")
+
+
+def cmd_init_db(args) -> int:
     host = get_host()
+    if args.grant_to:
+        require_roles(load_settings().database_url)  # SQLite: refused before anything is done
+    db_file = _create_sqlite_file(args.create)
     upgrade(get_engine(), host)
+    if args.grant_to:
+        print(f"granted to {args.grant_to}: {len(grant_app_role(get_engine(), args.grant_to))} tables")
+    if db_file is not None:
+        remember_database(db_file)  # this folder has a database now: losing it will be reported
     print(f"database at head: {get_engine().url.render_as_string(hide_password=True)}")
     for plugin, path in host.migration_dirs.items():
         print(f"  {plugin}: {path}")
     return 0
 
 
+def _create_sqlite_file(create: bool) -> Path | None:
+    """init-db's first step: the SQLite file (None for PostgreSQL), created when missing —
+    unless this var folder was used before and ``create`` was not given."""
+    url = load_settings().database_url
+    path = sqlite_file(url)
+    if path is None or path.exists():
+        return path
+    earlier = earlier_use(path)
+    if earlier and not create:
+        raise DatabaseMissing(str(path), earlier)
+    for old in leftovers(path):
+        print(f"moved aside (not replayed into the new database): {old}")
+    create_database(url)
+    print(f"created an empty database: {path}")
+    return path
+
+
+def cmd_health(args) -> int:
+    """Exit 0 when the database opens, is the file init-db recorded, and has a current schema."""
+    settings = load_settings()
+    host = get_host()
+    engine = get_engine()
+    check_schema(engine, host)  # opens the file and reads it: missing, damaged, out of date
+    where = engine.url.render_as_string(hide_password=True)
+    path = sqlite_file(settings.database_url)
+    if path is None:
+        print(f"ok: {where}, schema current")
+        return 0
+    inode = file_identity(engine)[1]
+    recorded = recorded_databases().get(str(path), {}).get("inode")
+    if recorded is not None and recorded != inode:
+        raise Refused(
+            f"the database file {path} is not the one `jiangxin init-db` recorded (inode "
+            f"{recorded}, now {inode}): it was replaced while in use, or restored. Running "
+            "servers refuse to use a replaced file: if this file is the right one, run "
+            "`jiangxin init-db` to record it and restart the servers")
+    if args.integrity:
+        with engine.connect() as conn:
+            found = [row[0] for row in conn.exec_driver_sql("PRAGMA quick_check")]
+        if found != ["ok"]:
+            raise Refused(f"the database file {path} is damaged ({'; '.join(found[:5])}): "
+                          "restore it from a backup")
+    note = "" if recorded is not None else " (not recorded by init-db: run it once to record it)"
+    print(f"ok: {where}, schema current, file inode {inode}{note}"
+          + (", integrity ok" if args.integrity else ""))
+    return 0
+
+
 def cmd_demo(args) -> int:
     from faker import Faker
 
+    if not load_settings().demo:
+        raise Refused("the demo creates accounts with a published password: it runs only in demo "
+                      "mode (JIANGXIN_DEMO=1, as `make run` sets it), never on a real server")
     host = _ready_host()
     with read_session() as session:
         has_accounts = session.scalar(select(exists().where(User.id.is_not(None))))
@@ -264,7 +370,7 @@ def cmd_import(args) -> int:
         print(f"{where}, {problem.header}: {problem.reason}" if problem.header
               else f"{where}: {problem.reason}")
     if result.ignored_columns:
-        print(f"ignored columns: {', '.join(result.ignored_columns)}")
+        print(f"ignored columns: {result.ignored_text(', ')}")
     if result.already_present:
         rows = ", ".join(map(str, result.already_present[:20]))
         more = " ..." if len(result.already_present) > 20 else ""

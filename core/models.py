@@ -45,7 +45,8 @@ class LoginFailure(Base):
 
 
 class AuditEntry(Base):
-    """One write, append-only (database triggers refuse UPDATE and DELETE)."""
+    """One write, append-only: database triggers refuse UPDATE, DELETE, REPLACE and TRUNCATE
+    (core_0001, core_0002; docs/architecture.md)."""
 
     __tablename__ = "core_audit_log"
     __audit__ = False

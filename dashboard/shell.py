@@ -13,12 +13,20 @@ from collections import defaultdict
 
 import streamlit as st
 import streamlit_authenticator as stauth
+from sqlalchemy.exc import DatabaseError
 from streamlit_authenticator.utilities import LoginError
 
 from core import auth
 from core.audit import Actor, record
 from core.config import ConfigError, load_settings
-from core.db import get_engine, read_session, session_scope
+from core.db import (
+    DatabaseUnavailable,
+    damaged,
+    get_engine,
+    read_session,
+    session_scope,
+    sqlite_file,
+)
 from core.migrate import SchemaOutOfDate, check_schema
 from core.plugins import PluginHost, get_host
 from core.ui import FORBIDDEN, NAV_KEY, USER_KEY
@@ -39,6 +47,26 @@ def main() -> None:
     wall = st.query_params.get("wall") == "1"
     st.set_page_config(page_title="匠心 · 劳模工匠协会", page_icon="🛠️", layout="wide",
                        initial_sidebar_state="collapsed" if wall else "auto")
+    try:
+        _main()
+    except (DatabaseUnavailable, DatabaseError) as exc:
+        _stop(database_problem(exc))
+
+
+def database_problem(exc: Exception) -> str:
+    """The Chinese message for a database that cannot be used (missing, removed or replaced
+    under the server, damaged, unreachable); the details go to the server log."""
+    if not isinstance(exc, DatabaseUnavailable):
+        path = sqlite_file(load_settings().database_url)
+        exc = (damaged(exc, path) if path is not None else None) or exc
+    if isinstance(exc, DatabaseUnavailable):
+        log.error("database unavailable: %s", exc.en)
+        return exc.zh
+    log.error("database error: %s", exc, exc_info=exc)
+    return "数据库暂时无法使用，已记录。请稍后再试或联系管理员。"
+
+
+def _main() -> None:
     settings = load_settings()
     try:
         cookie_key = settings.require_cookie_key()
@@ -221,6 +249,8 @@ def _run_page(host: PluginHost, user: auth.CurrentUser, current, plugin: str, pa
         return
     try:
         current.run()
+    except DatabaseUnavailable as exc:  # not the page's bug: the database is missing or damaged
+        st.error(database_problem(exc))
     except Exception as exc:  # a page's bug stays on its page; details go to the server log
         host.report(plugin, f"页面 {page.url_path} 出错: {type(exc).__name__}: {exc}", exc)
         st.error("页面出错，已记录。请稍后再试或联系管理员。")

@@ -54,11 +54,12 @@ def _copy_database(template: Path, folder: Path, monkeypatch) -> str:
 
 
 def _fill(url: str) -> None:
-    """Migrate ``url`` to head and add the test accounts and notes."""
+    """Create (SQLite) and migrate ``url`` to head, and add the test accounts and notes."""
     from core.audit import Actor
-    from core.db import get_engine, session_scope
+    from core.db import create_database, get_engine, session_scope
     from core.migrate import upgrade
     from core.plugins import get_host
+    create_database(url)
     upgrade(get_engine(url), get_host())
     TestkitNote = testkit().TestkitNote
     with session_scope(Actor("fixture", "admin"), url=url) as session:
@@ -145,7 +146,7 @@ def roster_template(tmp_path_factory) -> Path:
     from faker import Faker
 
     from core.audit import Actor
-    from core.db import dispose_engines, get_engine, session_scope
+    from core.db import create_database, dispose_engines, get_engine, session_scope
     from core.migrate import upgrade
     from core.plugins import get_host
 
@@ -156,6 +157,7 @@ def roster_template(tmp_path_factory) -> Path:
         _set_env(mp, folder / "var", plugin_path="")
         mp.delenv("JIANGXIN_DISABLED_PLUGINS")
         host = get_host()
+        create_database(url)
         upgrade(get_engine(url), host)
         faker = Faker("zh_CN")
         faker.seed_instance(7)

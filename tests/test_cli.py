@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from core import auth
 from core.cli import main
-from core.db import read_session
+from core.db import create_database, read_session
 from core.models import AuditEntry, User
 from tests.helpers import BROKEN_PLUGINS, PASSWORD, TEST_PLUGINS, testkit
 
@@ -26,7 +26,8 @@ def run(*args) -> int:
     return main(list(args))
 
 
-def test_init_db_then_demo_creates_one_account_per_role_and_plugin_demo_data(fresh_db, capsys):
+def test_init_db_then_demo_creates_one_account_per_role_and_plugin_demo_data(fresh_db, capsys, monkeypatch):
+    monkeypatch.setenv("JIANGXIN_DEMO", "1")
     assert run("init-db") == 0
     assert run("demo") == 0
     out = capsys.readouterr().out
@@ -47,6 +48,7 @@ def test_init_db_then_demo_creates_one_account_per_role_and_plugin_demo_data(fre
 
 
 def test_demo_data_is_the_same_on_every_machine(env, monkeypatch):
+    monkeypatch.setenv("JIANGXIN_DEMO", "1")
     names = []
     for i in range(2):
         monkeypatch.setenv("JIANGXIN_DATABASE_URL", f"sqlite:///{env / f'demo{i}.db'}")
@@ -55,6 +57,28 @@ def test_demo_data_is_the_same_on_every_machine(env, monkeypatch):
         with read_session() as s:
             names.append(sorted(s.scalars(select(testkit().TestkitNote.text))))
     assert names[0] == names[1]
+
+
+def test_production_is_not_the_demo(fresh_db, capsys, monkeypatch):
+    assert run("init-db") == 0
+    assert run("demo") == 1  # not demo mode: no accounts with a published password
+    assert "JIANGXIN_DEMO=1" in capsys.readouterr().err
+    with read_session() as s:
+        assert s.scalar(select(func.count()).select_from(User)) == 0
+
+    monkeypatch.setenv("JIANGXIN_DEMO", "1")
+    assert run("demo") == 0
+    monkeypatch.delenv("JIANGXIN_DEMO")
+    assert run("run", "--port", "1") == 1  # refused before any server starts
+    err = capsys.readouterr().err
+    assert "demo accounts still have the demo password" in err
+    assert all(name in err for name in ("demo_admin", "demo_reviewer", "demo_manager", "demo_staff"))
+    for name in ("demo_admin", "demo_reviewer", "demo_manager"):
+        assert run("users", "disable", name) == 0
+    assert run("users", "passwd", "demo_staff", "--password", "a-real-password-9") == 0
+    from core.cli import _refuse_demo_passwords
+
+    _refuse_demo_passwords()  # nothing left open: the server would start
 
 
 def test_users_add_list_disable_passwd(sqlite_db, capsys):
@@ -99,6 +123,7 @@ def test_wrong_usage_exits_2(env, args):
 
 
 def test_commands_on_an_old_schema_say_so(fresh_db, capsys):
+    create_database(fresh_db)  # an empty database, never migrated
     assert run("users", "list") == 1
     assert "jiangxin init-db" in capsys.readouterr().err
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from core import auth
 from core.audit import Actor, AuditError, data_version
-from core.db import Base, get_engine, read_session, session_scope
+from core.db import Base, create_database, get_engine, read_session, session_scope
 from core.migrate import SchemaOutOfDate, check_schema, pending, upgrade
 from core.models import AuditEntry, User
 from core.notify import notify
@@ -115,10 +115,11 @@ def test_models_and_migrations_agree(any_db):
 def test_an_empty_database_is_reported_out_of_date_until_init_db(env, monkeypatch):
     url = f"sqlite:///{env / 'empty.db'}"
     monkeypatch.setenv("JIANGXIN_DATABASE_URL", url)
+    assert create_database(url) and not create_database(url)
     host = get_host()
     with pytest.raises(SchemaOutOfDate, match="jiangxin init-db"):
         check_schema(get_engine(), host)
-    assert set(pending(get_engine(), host)) == {"core_0001", "jx_testkit_0002"}
+    assert set(pending(get_engine(), host)) == {"core_0002", "jx_testkit_0002"}
     upgrade(get_engine(), host)
     check_schema(get_engine(), host)
 
