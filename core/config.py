@@ -9,7 +9,12 @@
 | JIANGXIN_DEMO | 0 | 1 = demo mode: a generated cookie key is allowed |
 | JIANGXIN_COUNTIES_FILE | (built-in Hangzhou list) | CSV file with a header ``code,name`` |
 | JIANGXIN_STRICT_PLUGINS | 0 | 1 = a plugin that fails to load stops start-up (CI) |
-| JIANGXIN_VAR_DIR | ./var | where the SQLite file and the demo cookie key live |
+| JIANGXIN_VAR_DIR | ./var | where the SQLite file, the demo cookie key and databases.json live |
+| JIANGXIN_XLSX_MAX_FILE_MB | 50 | largest .xlsx accepted for import, in MB |
+| JIANGXIN_XLSX_MAX_INFLATED_MB | 500 | its parts inflated, together, in MB (checked while inflating) |
+| JIANGXIN_XLSX_MAX_ROWS | 200000 | last row of any worksheet |
+| JIANGXIN_XLSX_MAX_COLUMNS | 200 | last column of any worksheet |
+| JIANGXIN_XLSX_MAX_CELLS | 3000000 | cells of a worksheet, and its range (last row × last column) |
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MIN_COOKIE_KEY_LENGTH = 32
+MIN_COOKIE_KEY_CHARS = 10  # distinct characters: token_urlsafe(48) has about 40
 # Keys that appear in docs and examples: refusing them keeps a copy-pasted key out of production.
 KNOWN_PLACEHOLDER_KEYS = frozenset({"", "some_key", "change-me", "changeme", "secret"})
 
@@ -38,6 +44,12 @@ class Settings:
     counties_file: Path | None
     strict_plugins: bool
     var_dir: Path
+    # spreadsheet limits, checked before an uploaded .xlsx is read (core/xlsx_limits.py)
+    xlsx_max_file_mb: int = 50
+    xlsx_max_inflated_mb: int = 500
+    xlsx_max_rows: int = 200_000
+    xlsx_max_columns: int = 200
+    xlsx_max_cells: int = 3_000_000
 
     def require_cookie_key(self) -> str:
         """Return the cookie key, or raise ConfigError when it is missing or weak.
@@ -45,19 +57,37 @@ class Settings:
         In demo mode a random key is generated once and kept in ``var/``.
         """
         key = self.cookie_key or ""
-        if key and key not in KNOWN_PLACEHOLDER_KEYS and len(key) >= MIN_COOKIE_KEY_LENGTH:
+        if strong_key(key):
             return key
         if self.demo:
             return _demo_cookie_key(self.var_dir)
         raise ConfigError(
             "JIANGXIN_COOKIE_KEY must be set to a random secret of at least "
-            f"{MIN_COOKIE_KEY_LENGTH} characters (e.g. `python -c 'import secrets; "
+            f"{MIN_COOKIE_KEY_LENGTH} characters, {MIN_COOKIE_KEY_CHARS} of them different "
+            "(e.g. `python -c 'import secrets; "
             "print(secrets.token_urlsafe(48))'`); only the demo (JIANGXIN_DEMO=1) runs without one."
         )
 
 
+def strong_key(key: str) -> bool:
+    """A cookie key with real entropy: long enough once spaces are dropped, not a placeholder,
+    not one character repeated (40 spaces or 40 'a's sign every cookie just as well)."""
+    stripped = "".join(key.split())
+    return (stripped == key and key not in KNOWN_PLACEHOLDER_KEYS
+            and len(key) >= MIN_COOKIE_KEY_LENGTH and len(set(key)) >= MIN_COOKIE_KEY_CHARS)
+
+
 def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _positive(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip().replace("_", "")
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise ConfigError(f"{name} must be a whole number of at least 1 (got {raw!r})")
+    return int(raw)
 
 
 def _demo_cookie_key(var_dir: Path) -> str:
@@ -99,4 +129,9 @@ def load_settings() -> Settings:
         counties_file=Path(counties) if counties else None,
         strict_plugins=_flag("JIANGXIN_STRICT_PLUGINS"),
         var_dir=var_dir,
+        xlsx_max_file_mb=_positive("JIANGXIN_XLSX_MAX_FILE_MB", Settings.xlsx_max_file_mb),
+        xlsx_max_inflated_mb=_positive("JIANGXIN_XLSX_MAX_INFLATED_MB", Settings.xlsx_max_inflated_mb),
+        xlsx_max_rows=_positive("JIANGXIN_XLSX_MAX_ROWS", Settings.xlsx_max_rows),
+        xlsx_max_columns=_positive("JIANGXIN_XLSX_MAX_COLUMNS", Settings.xlsx_max_columns),
+        xlsx_max_cells=_positive("JIANGXIN_XLSX_MAX_CELLS", Settings.xlsx_max_cells),
     )

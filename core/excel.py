@@ -29,6 +29,7 @@ HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor=HEADER_COLOUR)
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+EXCEL_CELL_CHARS = 32_767  # the most characters an Excel cell holds
 INVALID_SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 
@@ -99,9 +100,18 @@ def _aligned(rows: Iterator[Mapping[str, Any]], headers: list[str], keys: list[s
     for row in rows:
         sheet.count += 1
         # YearMonth (a tuple) is written as 1968-05; everything else as its own type.
-        yield {h: str(v) if isinstance(v := row.get(k), tuple) else v for h, k in pairs}
+        yield {h: str(v) if isinstance(v := row.get(k), tuple)
+               else _fitted(v) if v.__class__ is str and len(v) > EXCEL_CELL_CHARS else v
+               for h, k in pairs}
     if sheet.count == 0:
         yield dict.fromkeys(headers)
+
+
+def _fitted(text: str) -> str:
+    """A text longer than an Excel cell holds, cut so the cell says so: entry refuses such text
+    today, but a value stored before that (an old audit entry) must not stop an export."""
+    note = f"……〔全文 {len(text)} 字，超出 Excel 单元格上限，已截断〕"
+    return text[:EXCEL_CELL_CHARS - len(note)] + note
 
 
 def workbook_bytes(sheets: Mapping[str, Iterable[Mapping[str, Any]]]) -> bytes:
@@ -197,6 +207,8 @@ def error_report_bytes(result) -> bytes:
     ws.append(["原行号", "问题", *result.headers])
     for c in ws[1]:
         c.font, c.fill = HEADER_FONT, HEADER_FILL
+        if isinstance(c.value, str) and c.value.startswith(FORMULA_PREFIXES):
+            c.data_type = "s"  # the uploaded file's header: text, never a formula
     by_row: dict[int, list] = {}
     for p in result.problems:
         by_row.setdefault(p.row, []).append(p)
@@ -204,6 +216,8 @@ def error_report_bytes(result) -> bytes:
     for row_no, problems in sorted(by_row.items()):
         ws.append([row_no or "", "；".join(f"{p.header}：{p.reason}" if p.header else p.reason
                                             for p in problems)])
+        if ws.cell(row=ws.max_row, column=2).value.startswith(FORMULA_PREFIXES):
+            ws.cell(row=ws.max_row, column=2).data_type = "s"  # it quotes the file's headers
         for i, value in enumerate(result.bad_rows.get(row_no, []), start=3):
             cell = ws.cell(row=ws.max_row, column=i, value=value)
             if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):

@@ -100,7 +100,7 @@ def import_panel(table_name: str) -> None:
 
 def _show_check(table, result) -> None:
     if result.ignored_columns:
-        st.info("以下列不属于本表，已忽略：" + "、".join(result.ignored_columns))
+        st.info("以下列不属于本表，已忽略：" + result.ignored_text())
     if not result.ok:
         st.error(f"发现 {len(result.problems)} 处问题，未导入任何数据。请修改后重新上传。")
         st.dataframe([{"行号": p.row or "", "列": p.header, "问题": p.reason}

@@ -43,7 +43,8 @@ def test_another_city_brings_its_own_county_list(env, monkeypatch):
         load_counties()
 
 
-@pytest.mark.parametrize("key", [None, "short-key", "some_key"])
+@pytest.mark.parametrize("key", [None, "short-key", "some_key", " " * 40, "a" * 40, "ab" * 20,
+                                 "correct horse battery staple correct horse"])
 def test_a_missing_or_weak_cookie_key_is_refused_outside_the_demo(env, monkeypatch, key):
     if key is None:
         monkeypatch.delenv("JIANGXIN_COOKIE_KEY")
