@@ -25,6 +25,7 @@ LOCK_THRESHOLD = 5
 LOCK_WINDOW = dt.timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_BYTES = 72  # bcrypt refuses longer passwords
+DISPLAY_NAME_LENGTH = User.__table__.c.display_name.type.length
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
 
 
@@ -84,6 +85,8 @@ def create_user(session: Session, username: str, display_name: str, role: str,
         raise AccountError("用户名须为 3–32 位小写字母、数字、点、下划线或短横线，并以字母或数字开头")
     if not display_name.strip():
         raise AccountError("请填写姓名")
+    if len(display_name.strip()) > DISPLAY_NAME_LENGTH:
+        raise AccountError(f"姓名不能超过 {DISPLAY_NAME_LENGTH} 个字")
     _check_fields(role, county_code)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise AccountError(f"用户名 {username} 已存在")

@@ -69,6 +69,20 @@ def clean_token(value: Any) -> str:
     return text
 
 
+def parse_text(value: Any, max_length: int) -> str:
+    """Text as typed (``clean_text``), refused when longer than the column holds."""
+    return check_length(clean_text(value), max_length)
+
+
+def check_length(text: str, max_length: int) -> str:
+    """``text`` itself, or CellError when it has more than ``max_length`` characters: every text
+    a user types or imports is bounded before it reaches the database (a PostgreSQL column
+    refuses it, an Excel cell holds 32,767 at most)."""
+    if len(text) > max_length:
+        raise CellError(f"不能超过 {max_length} 个字（现有 {len(text)} 个）")
+    return text
+
+
 def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 

@@ -10,6 +10,7 @@ Reading uses python-calamine (about ten times faster than openpyxl, see docs/per
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import itertools
 import threading
@@ -37,6 +38,8 @@ CHUNK = 5000  # rows checked together, column by column
 CACHE_CELLS = 20_000  # parsed values remembered per column
 KEEP_BAD_ROWS = 5000  # raw rows kept for the error report
 PREVIEW_ROWS = 20
+SHOWN_IGNORED = 20  # ignored columns named in a message
+SHOWN_HEADER = 30   # characters of each
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
 
@@ -72,6 +75,10 @@ class ImportResult:
     sheet: str = ""                                          # the worksheet read
     sheet_position: int = 0                                  # among the visible ones, from 0
     bad_rows: dict[int, list[Any]] = field(default_factory=dict)
+    # per column of the file, the table's key it was read as (None: ignored), and each key's
+    # header as the file writes it: problems found after reading name columns the file's way
+    file_keys: list[str | None] = field(default_factory=list)
+    shown: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -80,6 +87,15 @@ class ImportResult:
     @property
     def to_write(self) -> int:
         return self.rows - len(self.already_present)
+
+    def ignored_text(self, sep: str = "、") -> str:
+        """The ignored columns for a message: the first SHOWN_IGNORED, each cut to SHOWN_HEADER
+        characters, then how many there are (a sheet may have 200 columns, a header 30,000
+        characters)."""
+        names = [h if len(h) <= SHOWN_HEADER else h[:SHOWN_HEADER] + "…"
+                 for h in self.ignored_columns[:SHOWN_IGNORED]]
+        more = len(self.ignored_columns) > SHOWN_IGNORED
+        return sep.join(names) + (f" 等 {len(self.ignored_columns)} 列" if more else "")
 
 
 def normalise_header(text: Any) -> str:
@@ -99,6 +115,12 @@ def _check_file(path: Path) -> None:
         raise UnreadableFile(f"无法打开文件：{exc.strerror or exc}") from exc
     if not head.startswith(b"PK"):
         raise UnreadableFile("不是 Excel .xlsx 文件")
+    from core.xlsx_limits import check_limits  # here: its TooLarge subclasses UnreadableFile
+
+    try:  # before calamine allocates anything: a sheet's range can ask for 512 GiB (issue #8)
+        check_limits(path)
+    except OSError as exc:
+        raise UnreadableFile(f"无法打开文件：{exc.strerror or exc}") from exc
 
 
 def read_sheets(path: str | Path) -> Iterator[tuple[str, Iterator[tuple[int, list[Any]]]]]:
@@ -178,7 +200,7 @@ def locate_header(table: SpreadsheetTable, head: list[tuple[int, list[Any]]]):
 def _parser(column: Column) -> Callable[[Any], Any]:
     kind = column.kind
     if kind == "text":
-        return cells.clean_text
+        return functools.partial(cells.parse_text, max_length=column.length)
     if kind == "integer":
         return cells.parse_integer
     if kind == "decimal":
@@ -291,6 +313,8 @@ def check_rows(table: SpreadsheetTable, path: str | Path, *, counties: tuple[str
         return result, [], [], ()
 
     checker = RowChecker(table, mapping, header_values, counties, only_county, result)
+    result.file_keys = [mapping[j].key if j in mapping else None for j in range(len(header_values))]
+    result.shown = checker.shown
 
     def data_rows():
         yield from head[index + 1:]
@@ -342,6 +366,10 @@ class RowChecker:
             if table.natural_key else None
         self.key_header = "、".join(self.shown.get(k, k) for k in table.natural_key)
         self.seen: dict[Any, int] = {}
+        # one real person per ID number: the first row of each identity, and what it said
+        self.identity_of = _getter(self.keys, table.identity)
+        self.fields_of = _getter(self.keys, table.identity_fields) if table.identity_fields else None
+        self.identities: dict[Any, tuple[int, tuple]] = {}
         self.valid: list[tuple] = []
         self.numbers: list[int] = []
 
@@ -390,11 +418,52 @@ class RowChecker:
             found = self.table.validate_row(dict(zip(self.keys, row, strict=True)))
             if found:
                 return [Problem(row_no, self.shown.get(k, k) if k else "", reason) for k, reason in found]
+        if self.fields_of:
+            given = self.fields_of(row)
+            first_no, first = self.identities.setdefault(self.identity_of(row), (row_no, given))
+            if first_no != row_no and (clash := _disagreement(self.table, first, given)):
+                key, theirs = clash
+                return [Problem(row_no, self.shown.get(key, key),
+                                f"与第 {first_no} 行的{_joined(self.table.identity, self.shown)}相同，"
+                                f"但{self.shown.get(key, key)}不同（第 {first_no} 行为“{_text(self.table, key, theirs)}”）")]
         if self.key_of:
             first = self.seen.setdefault(self.key_of(row), row_no)
             if first != row_no:
                 return [Problem(row_no, self.key_header, f"与第 {first} 行重复")]
         return []
+
+
+def _getter(keys: tuple[str, ...], wanted: tuple[str, ...]) -> Callable[[tuple], tuple]:
+    """A function giving the ``wanted`` values of a row tuple in ``keys`` order, as a tuple."""
+    if not wanted:
+        return lambda row: ()
+    positions = [keys.index(k) for k in wanted]
+    if len(positions) == 1:
+        position = positions[0]
+        return lambda row: (row[position],)
+    return itemgetter(*positions)
+
+
+def _disagreement(table: SpreadsheetTable, stored: tuple | dict, given: tuple) -> tuple[str, Any] | None:
+    """The first identity field on which two accounts of one identity differ (where both give a
+    value), and the value the first one gave; None when they agree."""
+    if isinstance(stored, dict):
+        stored = tuple(stored.get(k) for k in table.identity_fields)
+    for key, theirs, ours in zip(table.identity_fields, stored, given, strict=True):
+        if theirs is not None and ours is not None and theirs != ours:
+            return key, theirs
+    return None
+
+
+def _joined(keys: tuple[str, ...], shown: dict[str, str]) -> str:
+    return "、".join(shown.get(k, k) for k in keys)
+
+
+def _text(table: SpreadsheetTable, key: str, value: Any) -> str:
+    """A value as a problem may show it: a county by its name."""
+    if value is not None and table.column(key).kind == "county":
+        return county_name(value)
+    return str(value)
 
 
 class _CollectorPause:
@@ -435,7 +504,7 @@ def import_file(table: SpreadsheetTable, path: str | Path, actor: Actor, *,
         if not result.ok:
             return result
         try:
-            _write(table, actor, dry_run, progress, valid, numbers, keys, result)
+            _write(table, actor, dry_run, progress, valid, numbers, keys, result, counties)
         except WriteRefused as exc:  # the plugin refused a row while writing: nothing stays written
             result.problems.append(Problem(0, "", str(exc)))
             result.written = 0
@@ -446,8 +515,12 @@ class WriteRefused(Exception):
     """A table's write_rows refused the batch (it raised ValueError); the transaction is undone."""
 
 
-def _write(table, actor, dry_run, progress, valid, numbers, keys, result) -> None:
+def _write(table, actor, dry_run, progress, valid, numbers, keys, result, counties) -> None:
     with session_scope(actor, write=not dry_run) as session:
+        if table.existing_identities and table.identity_fields:
+            _identity_clashes(table, session, valid, numbers, keys, result, counties)
+            if result.problems:
+                return
         if table.existing_keys and table.natural_key:
             valid = _drop_existing(table, session, valid, numbers, keys, result)
         if dry_run or not valid:
@@ -464,6 +537,41 @@ def _write(table, actor, dry_run, progress, valid, numbers, keys, result) -> Non
             if progress:
                 progress(result.rows + start)
         record(session, "import", table=table.name, summary=_summary(result))
+
+
+def _identity_clashes(table, session, valid, numbers, keys, result, counties) -> None:
+    """Refuse rows whose identity (ID number) is on file as someone else: another name or birth
+    date, or another county. Outside the user's counties nothing about the person is said."""
+    identity_of = _getter(keys, table.identity)
+    fields_of = _getter(keys, table.identity_fields)
+    wanted = list(dict.fromkeys(map(identity_of, valid)))
+    stored: dict[tuple, dict[str, Any]] = {}
+    for start in range(0, len(wanted), 1000):
+        stored.update(table.existing_identities(session, wanted[start:start + 1000]))
+    if not stored:
+        return
+    shown = result.shown
+    id_header = _joined(table.identity, shown)
+    county_key = table.county_column
+    for row, row_no in zip(valid, numbers, strict=True):
+        known = stored.get(identity_of(row))
+        if known is None:
+            continue
+        if counties is not None and county_key in known and known[county_key] not in counties:
+            problem = Problem(row_no, id_header, f"该{id_header}无法在本区县登记，请联系市协会")
+        elif clash := _disagreement(table, known, fields_of(row)):
+            key, theirs = clash
+            header = shown.get(key, key)
+            kept = "" if table.column(key).kind == "date" else f"为“{_text(table, key, theirs)}”"
+            problem = Problem(row_no, header, f"名册中该{id_header}登记的{header}{kept}，与本行不符："
+                                              "请核对号码；同一人请与名册保持一致")
+        else:
+            continue
+        result.problems.append(problem)
+        if len(result.bad_rows) < KEEP_BAD_ROWS:
+            values = dict(zip(keys, row, strict=True))
+            result.bad_rows[row_no] = [str(v) if isinstance(v, tuple) else v
+                                       for v in (values.get(k) if k else None for k in result.file_keys)]
 
 
 def _drop_existing(table, session, valid, numbers, columns, result) -> list[tuple]:

@@ -263,7 +263,9 @@ def test_bulk_additions_refuse_a_known_person_of_another_county_and_two_honours_
     other = living_in("330127")
     path = save(county_workbook([[other.name, other.id_number, "建德银匠", 2026]], header), tmp_path / "a.xlsx")
     result = import_file(table, path, STAFF_JD.actor, counties=("330182",))
-    assert result.written == 0 and "已在名册中" in result.problems[0].reason
+    # refused without a word about the person: neither the name nor the status
+    assert result.written == 0 and result.problems[0].reason == "该身份证号无法在本区县登记，请联系市协会"
+    assert other.name not in str(result.problems) and other.status not in str(result.problems)
     with read_session() as s:
         assert not s.scalar(select(ChangeRequest).where(ChangeRequest.reason == "批量导入"))
 

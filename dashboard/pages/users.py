@@ -31,7 +31,7 @@ create, edit = st.tabs(["新建账户", "修改账户"])
 
 with create, st.form("create_user", clear_on_submit=True):
     username = st.text_input("用户名", help="3–32 位小写字母、数字、点、下划线或短横线")
-    name = st.text_input("姓名")
+    name = st.text_input("姓名", max_chars=auth.DISPLAY_NAME_LENGTH)
     role = st.selectbox("角色", ROLES, format_func=role_label)
     county = st.selectbox("区县", county_options, format_func=county_name)
     password = st.text_input("初始密码", type="password", help="至少 8 个字符")

@@ -28,8 +28,11 @@ PENDING, APPROVED, REJECTED, WITHDRAWN = "待审核", "已通过", "已驳回", 
 STATES = (PENDING, APPROVED, REJECTED, WITHDRAWN)
 OVERDUE = dt.timedelta(days=7)
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
-CORRECTABLE = {"name": "姓名", "ethnicity": "民族", "political_status": "政治面貌", "education": "学历",
-               "employer": "工作单位", "post": "职务/工种", "industry": "行业", "phone": "联系电话"}
+MAX_REASON = 1000  # characters of a reason or a decision's reason: a page of text, well inside an Excel cell
+CORRECTABLE = {"id_number": "公民身份号码", "name": "姓名", "ethnicity": "民族", "political_status": "政治面貌",
+               "education": "学历", "employer": "工作单位", "post": "职务/工种", "industry": "行业",
+               "phone": "联系电话"}
+ELSEWHERE = "该身份证号码无法在本区县登记，请联系市协会"
 PERSON_FIELDS = ("name", "gender", "birth_date", "id_number", "ethnicity", "political_status",
                  "education", "employer", "post", "industry", "county_code", "phone", "status")
 
@@ -63,16 +66,32 @@ def _person(session: Session, user: CurrentUser, person_id: int, *, living: bool
     return person
 
 
+def _bounded(text: str, max_length: int, label: str) -> str:
+    try:
+        return cells.check_length(text, max_length)
+    except cells.CellError as exc:
+        raise ChangeError(f"{label}{exc}") from None
+
+
+def _person_text(key: str, value: str | None) -> str | None:
+    """A person field as typed, trimmed, bounded by its column (None when blank)."""
+    value = (value or "").strip() or None
+    if value is not None:
+        _bounded(value, Person.__table__.c[key].type.length, FIELD_LABELS.get(key, key))
+    return value
+
+
 def _reason(reason: str) -> str:
     if not reason or not reason.strip():
         raise ChangeError("请填写变动理由")
-    return reason.strip()
+    return _bounded(reason.strip(), MAX_REASON, "变动理由")
 
 
 def _attachment(attachment: tuple[str, bytes] | None) -> tuple[str | None, bytes | None]:
     if attachment is None:
         return None, None
     name, data = attachment
+    _bounded(name, ChangeRequest.__table__.c.attachment_name.type.length, "附件文件名")
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise ChangeError(f"附件不能超过 {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB")
     return name, data
@@ -110,19 +129,28 @@ def submit_addition(session: Session, user: CurrentUser, fields: dict[str, Any],
         raise ChangeError(f"公民身份号码：{exc}") from None
     known = session.scalar(select(Person).where(Person.id_number == number))
     payload = {"honour": honour, "year_awarded": year}
-    if known is not None:
+    name = _person_text("name", fields.get("name"))
+    county = fields.get("county_code") or user.county_code
+    if known is not None:  # one person per ID number: never another person's honour
+        scope = user.visible_counties()
+        if scope is not None and known.county_code not in scope:
+            raise ChangeError(ELSEWHERE)
+        if name is not None and name != known.name:
+            raise ChangeError(f"该身份证号码已登记为“{known.name}”，与填写的姓名“{name}”不符：请核对号码；"
+                              "如是名册中的姓名有误，请提交信息更正")
+        if county and county != known.county_code:
+            raise ChangeError(f"该人员登记在{county_name(known.county_code)}，与所选区县不符："
+                              "调动请提交关系转移")
         person = _person(session, user, known.id)
         if session.scalar(select(Honour.id).where(Honour.person_id == person.id, Honour.name == honour)):
             raise ChangeError(f"{person.name} 已有荣誉“{honour}”")
         return _new(session, user, "新增", person.county_code, payload, reason, attachment, person)
-    name = (fields.get("name") or "").strip()
-    if not name:
+    if name is None:
         raise ChangeError("请填写姓名")
-    county = fields.get("county_code") or user.county_code
     if county not in county_lookup():
         raise ChangeError("请选择所属区县")
     _in_scope(user, county)
-    person_fields = {k: (fields.get(k) or None) for k in CORRECTABLE}
+    person_fields = {k: _person_text(k, fields.get(k)) for k in CORRECTABLE if k != "id_number"}
     person_fields.update(name=name, id_number=number, county_code=county,
                          gender=cells.id_gender(number),
                          birth_date=cells.id_birth_date(number).isoformat())
@@ -139,7 +167,7 @@ def submit_transfer(session, user, person_id: int, to_county: str, to_employer: 
     if to_county == person.county_code and (to_employer or person.employer) == person.employer:
         raise ChangeError("转入区县和单位与现在相同")
     _no_pending(session, person.id, "关系转移")
-    payload = {"county_code": to_county, "employer": to_employer or person.employer}
+    payload = {"county_code": to_county, "employer": _person_text("employer", to_employer) or person.employer}
     return _new(session, user, "关系转移", person.county_code, payload, reason, attachment, person)
 
 
@@ -161,18 +189,41 @@ def submit_correction(session, user, person_id: int, changes: dict[str, Any], re
     unknown = set(changes) - set(CORRECTABLE)
     if unknown:
         raise ChangeError(f"不能更正：{'、'.join(sorted(unknown))}")
-    changed = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in changes.items()
-               if ((v.strip() if isinstance(v, str) else v) or None) != getattr(person, k)}
-    if not changed:
-        raise ChangeError("没有需要更正的内容")
-    if changed.get("name") is None and "name" in changed:
-        raise ChangeError("姓名不能为空")
+    changed = {k: _person_text(k, v if isinstance(v, str) else None) for k, v in changes.items()}
     if changed.get("phone"):
         try:
             changed["phone"] = cells.parse_phone(changed["phone"])
         except cells.CellError as exc:
             raise ChangeError(f"联系电话：{exc}") from None
+    if changed.get("id_number"):
+        try:
+            changed["id_number"] = cells.parse_id_number(changed["id_number"])
+        except cells.CellError as exc:
+            raise ChangeError(f"公民身份号码：{exc}") from None
+    elif "id_number" in changed:  # left blank: the number stays
+        del changed["id_number"]
+    changed = {k: v for k, v in changed.items() if v != getattr(person, k)}
+    if not changed:
+        raise ChangeError("没有需要更正的内容")
+    if changed.get("name") is None and "name" in changed:
+        raise ChangeError("姓名不能为空")
+    if "id_number" in changed:  # the birth date and gender are part of the number
+        _number_free(session, user, changed["id_number"], person.id)
+        changed["birth_date"] = cells.id_birth_date(changed["id_number"]).isoformat()
+        changed["gender"] = cells.id_gender(changed["id_number"])
     return _new(session, user, "信息更正", person.county_code, changed, reason, attachment, person)
+
+
+def _number_free(session: Session, user: CurrentUser | None, number: str, person_id: int) -> None:
+    """Refuse an ID number that belongs to another person (named only within the user's scope)."""
+    other = session.scalar(select(Person).where(Person.id_number == number, Person.id != person_id))
+    if other is None:
+        return
+    scope = user.visible_counties() if user is not None else None
+    if scope is not None and other.county_code not in scope:
+        raise ChangeError(ELSEWHERE)
+    raise ChangeError(f"该身份证号码已登记为 {other.name}（{county_name(other.county_code)}）："
+                      "一个号码只属于一个人，请核对")
 
 
 def withdraw(session: Session, user: CurrentUser, request_id: int) -> None:
@@ -194,6 +245,8 @@ def decide(session: Session, user: CurrentUser, request_id: int, approve: bool,
     """Approve (and apply) or reject a pending request; exactly one decision ever counts."""
     if not approve and not (reason or "").strip():
         raise ChangeError("驳回必须填写理由")
+    if reason:
+        _bounded(reason.strip(), MAX_REASON, "审核意见")
     request = session.get(ChangeRequest, request_id)
     if request is None:
         raise ChangeError("找不到该申请")
@@ -223,10 +276,20 @@ def _apply(session: Session, request: ChangeRequest) -> int:
     payload = request.payload
     if request.kind == "新增":
         if request.person_id is None:  # approved earlier for another honour of the same person?
-            request.person_id = session.scalar(select(Person.id).where(
-                Person.id_number == payload["person"]["id_number"]))
+            asked = payload["person"]
+            known = session.execute(select(Person.id, Person.name, Person.county_code).where(
+                Person.id_number == asked["id_number"])).first()
+            if known is not None and (known.name, known.county_code) != (asked["name"], asked["county_code"]):
+                raise ChangeError(f"该身份证号码已登记为 {known.name}（{county_name(known.county_code)}），"
+                                  "与申请中的人员不符，此申请不能通过，请驳回")
+            request.person_id = known.id if known is not None else None
         if request.person_id is None:
             fields = dict(payload["person"])
+            try:  # a request filed before text was bounded: refused here, not by the database
+                for key in CORRECTABLE.keys() - {"id_number"}:
+                    _person_text(key, fields.get(key))
+            except ChangeError as exc:
+                raise ChangeError(f"{exc}：此申请不能通过，请驳回") from None
             fields["birth_date"] = dt.date.fromisoformat(fields["birth_date"])
             person = Person(**fields, name_initials=initials(fields["name"]), status="在职")
             session.add(person)
@@ -244,8 +307,10 @@ def _apply(session: Session, request: ChangeRequest) -> int:
         elif request.kind == "去世":
             person.status, person.death_date = DECEASED, dt.date.fromisoformat(payload["death_date"])
         else:
+            if "id_number" in payload:  # taken by someone else since the request was made?
+                _number_free(session, None, payload["id_number"], person.id)
             for key, value in payload.items():
-                setattr(person, key, value)
+                setattr(person, key, dt.date.fromisoformat(value) if key == "birth_date" else value)
             if "name" in payload:
                 person.name_initials = initials(payload["name"])
     session.flush()

@@ -62,7 +62,7 @@ def submit_page() -> None:
             employer = st.text_input("工作单位")
             honour = st.selectbox("荣誉", list(HONOURS))
             year = st.number_input("授予年份", 1950, dt.date.today().year, dt.date.today().year)
-            reason = st.text_area("变动理由")
+            reason = st.text_area("变动理由", max_chars=changes.MAX_REASON)
             attachment = _attachment("addition_file")
             if st.form_submit_button("提交"):
                 _submit(changes.submit_addition, user, {"id_number": number, "name": name,
@@ -79,9 +79,11 @@ def submit_page() -> None:
         elif kind == "去世":
             death_date = st.date_input("去世日期", max_value=dt.date.today(), value=None)
         else:
-            edits = {key: st.text_input(label, value=getattr(person, key) or "")
+            # the ID number is typed anew, never shown in full here: left blank, it stays
+            edits = {key: st.text_input("新的公民身份号码（不改请留空）", value="") if key == "id_number"
+                     else st.text_input(label, value=getattr(person, key) or "")
                      for key, label in changes.CORRECTABLE.items()}
-        reason = st.text_area("变动理由")
+        reason = st.text_area("变动理由", max_chars=changes.MAX_REASON)
         attachment = _attachment(f"{kind}_file")
         if st.form_submit_button("提交"):
             if kind == "关系转移":
@@ -131,7 +133,8 @@ def review_page() -> None:
                 data = session.scalar(select(ChangeRequest.attachment).where(ChangeRequest.id == request.id))
             st.download_button(f"下载附件 {request.attachment_name}", data,
                                file_name=request.attachment_name, key=f"att_{request.id}")
-        reject_reason = st.text_input("驳回理由（驳回时必填）", key=f"reject_reason_{request.id}")
+        reject_reason = st.text_input("驳回理由（驳回时必填）", key=f"reject_reason_{request.id}",
+                                      max_chars=changes.MAX_REASON)
         a, b = st.columns(2)
         if a.button("通过", type="primary", key=f"approve_{request.id}"):
             _decide(user, [request.id], True)

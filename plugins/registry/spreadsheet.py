@@ -27,18 +27,24 @@ from plugins.registry.vocab import (
 
 PERSON_KEYS = ("name", "gender", "id_number", "birth_date", "ethnicity", "political_status",
                "education", "employer", "post", "industry", "county_code", "phone", "status")
+def _length(column) -> int:
+    """The characters a model's String column holds: an import refuses longer text."""
+    return column.type.length
+
+
+P, H = Person.__table__.c, Honour.__table__.c
 COLUMNS = (
-    Column("name", "姓名", required=True),
+    Column("name", "姓名", required=True, max_length=_length(P.name)),
     Column("gender", "性别", kind="choice", choices=GENDERS, help="可不填，按身份证号码判断"),
     Column("id_number", "公民身份号码", kind="id_number", required=True,
            aliases=("身份证号", "身份证号码", "身份证")),
     Column("birth_date", "出生日期", kind="date", help="可不填，按身份证号码判断"),
-    Column("ethnicity", "民族"),
-    Column("political_status", "政治面貌"),
-    Column("education", "学历", aliases=("文化程度",)),
-    Column("employer", "工作单位", aliases=("单位", "单位名称")),
-    Column("post", "职务/工种", aliases=("职务", "工种", "职务或工种")),
-    Column("industry", "行业"),
+    Column("ethnicity", "民族", max_length=_length(P.ethnicity)),
+    Column("political_status", "政治面貌", max_length=_length(P.political_status)),
+    Column("education", "学历", aliases=("文化程度",), max_length=_length(P.education)),
+    Column("employer", "工作单位", aliases=("单位", "单位名称"), max_length=_length(P.employer)),
+    Column("post", "职务/工种", aliases=("职务", "工种", "职务或工种"), max_length=_length(P.post)),
+    Column("industry", "行业", max_length=_length(P.industry)),
     Column("county_code", "所属区县", kind="county", required=True, aliases=("区县",)),
     Column("phone", "联系电话", kind="phone", aliases=("电话", "手机", "手机号码")),
     Column("status", "人员状态", kind="choice", choices=STATUSES, aliases=("状态",),
@@ -46,7 +52,7 @@ COLUMNS = (
     Column("honour", "荣誉", kind="choice", choices=tuple(HONOURS), required=True,
            aliases=("荣誉称号",)),
     Column("year_awarded", "授予年份", kind="integer", aliases=("获评年份", "年份")),
-    Column("awarding_body", "授予单位"),
+    Column("awarding_body", "授予单位", max_length=_length(H.awarding_body)),
 )
 
 
@@ -66,6 +72,18 @@ def existing_keys(session, keys: list[tuple]) -> set[tuple]:
         select(Person.id_number, Honour.name).join(Honour, Honour.person_id == Person.id)
         .where(tuple_(Person.id_number, Honour.name).in_(keys)))
     return {tuple(r) for r in found}
+
+
+IDENTITY = ("id_number",)
+IDENTITY_FIELDS = ("name", "birth_date", "county_code")
+
+
+def existing_identities(session, keys: list[tuple]) -> dict[tuple, dict]:
+    """The people already on file under these ID numbers: name, birth date and county."""
+    found = session.execute(select(Person.id_number, Person.name, Person.birth_date, Person.county_code)
+                            .where(Person.id_number.in_([k[0] for k in keys])))
+    return {(number,): {"name": name, "birth_date": birth, "county_code": county}
+            for number, name, birth, county in found}
 
 
 def write_rows(session, rows: list[dict], actor) -> None:
@@ -121,7 +139,8 @@ def export_rows(session, counties, include_deceased: bool = False, search: Perso
 ROSTER = SpreadsheetTable(
     name="roster", title="劳模工匠名册", columns=COLUMNS, natural_key=("id_number", "honour"),
     county_column="county_code", permission="registry.import", validate_row=check_row,
-    existing_keys=existing_keys, write_rows=write_rows, export_rows=export_rows)
+    existing_keys=existing_keys, write_rows=write_rows, export_rows=export_rows,
+    identity=IDENTITY, identity_fields=IDENTITY_FIELDS, existing_identities=existing_identities)
 
 
 def pending_or_held(session, keys: list[tuple]) -> set[tuple]:
@@ -149,9 +168,12 @@ def submit_additions(session, rows: list[dict], actor) -> None:
     by_number = {r["id_number"]: r for r in rows}
     for number, pid, name, county, status in found:
         row = by_number[number]
-        if county != row["county_code"] or status == DECEASED or name != row["name"]:
-            raise ChangeError(f"身份证号码 {number[:6]}…{number[-4:]} 已在名册中（{name}，"
-                              f"{status}），与表中的区县或姓名不符：请核对后单独提交")
+        # the import checked name and county against the roster; this catches a change made
+        # between that check and this write, and says nothing of the person found
+        if county != row["county_code"] or name != row["name"]:
+            raise ChangeError(f"身份证号码 {number[:6]}…{number[-4:]} 与名册中的登记不符：请核对后单独提交")
+        if status == DECEASED:
+            raise ChangeError(f"身份证号码 {number[:6]}…{number[-4:]} 的人员已去世，不能新增荣誉")
         known[number] = pid
     now = utcnow()
     requests = []
@@ -192,4 +214,5 @@ ADDITIONS = SpreadsheetTable(
     name="roster_additions", title="批量新增申请",
     columns=tuple(c for c in COLUMNS if c.key not in ("status",)),
     natural_key=("id_number", "honour"), county_column="county_code", permission="registry.submit",
-    validate_row=check_row, existing_keys=pending_or_held, write_rows=submit_additions)
+    validate_row=check_row, existing_keys=pending_or_held, write_rows=submit_additions,
+    identity=IDENTITY, identity_fields=IDENTITY_FIELDS, existing_identities=existing_identities)
