@@ -37,10 +37,12 @@ ACTION_LABELS = {
     "import": "导入",
     "export": "导出",
     "login": "登录",
+    "login_cookie": "凭登录状态恢复",
     "login_failed": "登录失败",
     "logout": "退出",
     "user_change": "账户变更",
     "read_sensitive": "查看敏感信息",
+    "search_id": "按身份证号码查找",
 }
 
 

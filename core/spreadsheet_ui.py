@@ -16,8 +16,10 @@ from pathlib import Path
 import streamlit as st
 
 from core.cells import YearMonth
+from core.downloads import private_file
 from core.excel import error_report_bytes, export_file, template_bytes
 from core.spreadsheets import SpreadsheetTable
+from core.text import literal
 from core.ui import current_user, host
 from core.xlsx_import import UnreadableFile, import_file
 
@@ -28,7 +30,7 @@ SHOWN_PROBLEMS = 500
 def _table(name: str):
     table = host().spreadsheet_tables.get(name)
     if table is None:
-        st.error(f"未找到表格 {name}")
+        st.error(f"未找到表格 {literal(name)}")
         st.stop()
     return table
 
@@ -75,7 +77,7 @@ def import_panel(table_name: str) -> None:
                     st.session_state[state_key] = import_file(
                         table, path, user.actor, counties=user.visible_counties(), dry_run=True)
             except UnreadableFile as exc:
-                st.error(str(exc))
+                st.error(literal(exc))
                 return
         checked = st.session_state[state_key]
         if checked == "done":
@@ -100,17 +102,17 @@ def import_panel(table_name: str) -> None:
 
 def _show_check(table, result) -> None:
     if result.ignored_columns:
-        st.info("以下列不属于本表，已忽略：" + result.ignored_text())
+        st.info("以下列不属于本表，已忽略：" + literal(result.ignored_text()))
     if not result.ok:
         st.error(f"发现 {len(result.problems)} 处问题，未导入任何数据。请修改后重新上传。")
         st.dataframe([{"行号": p.row or "", "列": p.header, "问题": p.reason}
                       for p in result.problems[:SHOWN_PROBLEMS]], hide_index=True, width="stretch")
-        st.download_button("下载错误报告（标出有问题的单元格）", lambda: error_report_bytes(result),
+        st.download_button("下载错误报告（标出有问题的单元格）", private_file(lambda: error_report_bytes(result)),
                            file_name=f"{table.title}-错误报告.xlsx", mime=XLSX_MIME,
                            key=f"errors-{table.name}")
         return
     skipped = f"，其中 {len(result.already_present)} 行已存在，将跳过" if result.already_present else ""
-    st.success(f"检查通过：工作表“{result.sheet}”共 {result.rows} 行{skipped}。")
+    st.success(f"检查通过：工作表“{literal(result.sheet)}”共 {result.rows} 行{skipped}。")
     headers = {c.key: c.header for c in table.columns}
     st.caption(f"前 {len(result.preview)} 行预览")
     st.dataframe([{headers[k]: _shown(v) for k, v in row.items()} for row in result.preview],
@@ -140,5 +142,5 @@ def export_button(table: str | SpreadsheetTable, label: str = "导出 Excel", *,
         st.session_state[kept] = (key, count, buffer.getvalue())
     made_for, count, data = st.session_state.get(kept, (None, 0, b""))
     if made_for == key:
-        st.download_button(f"下载（{count} 行）", data, file_name=f"{table.title}-{dt.date.today():%Y%m%d}.xlsx",
+        st.download_button(f"下载（{count} 行）", private_file(lambda: data), file_name=f"{table.title}-{dt.date.today():%Y%m%d}.xlsx",
                            mime=XLSX_MIME, key=key + "-download")

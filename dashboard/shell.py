@@ -8,13 +8,13 @@ pages plugins declare (pages the user may not use are hidden, and opening one by
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import defaultdict
 
 import streamlit as st
 import streamlit_authenticator as stauth
 from sqlalchemy.exc import DatabaseError
-from streamlit_authenticator.utilities import LoginError
 
 from core import auth
 from core.audit import Actor, record
@@ -35,9 +35,14 @@ log = logging.getLogger("jiangxin.shell")
 
 START_PAGE_KEY = "jiangxin_start_page"  # lets tests open a given page as the first one
 SET_COOKIE_KEY = "jiangxin_set_cookie"
+# The session generation this session signed in with (see core.auth): checked on every rerun.
+GENERATION_KEY = "jiangxin_session_generation"
 COOKIE_NAME = "jiangxin_auth"
 COOKIE_EXPIRY_DAYS = 0.5  # a working day; the cookie is readable by scripts, keep it short
-LOGIN_FIELDS = {"Form name": "登录", "Username": "用户名", "Password": "密码", "Login": "登录"}
+
+# The default page's own pathname: it is served at "/" (see _streamlit_pages).
+HOME_URL_PATH = "jiangxin-home"
+ASKED_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 
 _schema_ok: set[str] = set()
 _schema_lock = threading.Lock()
@@ -78,20 +83,18 @@ def _main() -> None:
     except SchemaOutOfDate as exc:
         _stop(str(exc))
 
-    with read_session() as session:
-        credentials, locked = auth.authenticator_credentials(session)
-    # Hashes come from the database (auto_hash off); no sleep, so deep links survive sign-in.
-    authenticator = stauth.Authenticate(credentials, COOKIE_NAME, cookie_key, COOKIE_EXPIRY_DAYS,
-                                        auto_hash=False, login_sleep_time=0)
-    # (after the constructor, which replaces the dict with a lower-cased copy)
-    credentials["usernames"] = AskedUsernames(credentials["usernames"])
-    user = _signed_in_user(authenticator)
+    # streamlit-authenticator is kept for the cookie only (set and deleted by its component);
+    # the form, the password check and the lockout are core.auth's, and so is the token.
+    authenticator = stauth.Authenticate({"usernames": {}}, COOKIE_NAME, cookie_key,
+                                        COOKIE_EXPIRY_DAYS, auto_hash=False, login_sleep_time=0)
+    _use_session_tokens(authenticator, cookie_key)
+    user = _signed_in_user(authenticator, cookie_key)
     if user is not None and not _sidebar(authenticator, user):
         user = None  # signed out just now: fall through to the sign-in form in this same run
     if user is None:
         # Register the pages (hidden) so a deep link survives sign-in, but run none of them.
         st.navigation(_streamlit_pages(host, None)[0], position="hidden")
-        _sign_in(authenticator, credentials, locked)
+        _sign_in(cookie_key)
         st.stop()
 
     st.session_state[USER_KEY] = user
@@ -124,76 +127,82 @@ def _check_schema_once(host: PluginHost) -> None:
         _schema_ok.add(key)
 
 
-def _signed_in_user(authenticator) -> auth.CurrentUser | None:
-    if not st.session_state.get("authentication_status"):
-        return None
-    with read_session() as session:
-        user = auth.load_current_user(session, st.session_state["username"])
-    if user is None:  # disabled or deleted since sign-in
-        authenticator.logout(location="unrendered")
-        st.session_state.pop(USER_KEY, None)
+def _use_session_tokens(authenticator, cookie_key: str) -> None:
+    """Make streamlit-authenticator's cookie carry the session generation, and never raise on a
+    bad one (its own decoder lets ``alg: none``, other algorithms and garbage through as errors)."""
+    model = authenticator.cookie_controller.cookie_model
+    model._token_encode = lambda: auth.encode_session_token(
+        st.session_state["username"], st.session_state[GENERATION_KEY], cookie_key,
+        model.exp_date)
+    model._token_decode = lambda: auth.decode_session_token(model.token, cookie_key) or False
+
+
+def _mark_signed_in(user: auth.CurrentUser, generation: int) -> None:
+    """Leave the session as streamlit-authenticator leaves it after its form, plus the
+    generation the session belongs to."""
+    st.session_state.update({"authentication_status": True, "username": user.username,
+                             "name": user.display_name, "roles": [user.role], "email": None,
+                             "logout": None, GENERATION_KEY: generation})
+
+
+def _signed_in_user(authenticator, cookie_key: str) -> auth.CurrentUser | None:
+    """The signed-in user, checked against the database on every rerun: a session whose
+    account is gone or disabled, or whose generation moved on (signed out elsewhere, a new
+    password, another role or county), ends here. Without a session, a valid cookie of the
+    account's current generation resumes one (audited)."""
+    if st.session_state.get("authentication_status"):
+        with read_session() as session:
+            user = auth.session_user(session, st.session_state.get("username"),
+                                     st.session_state.get(GENERATION_KEY))
+        if user is None:
+            authenticator.logout(location="unrendered")  # also deletes the cookie
+            st.session_state.pop(USER_KEY, None)
+            st.session_state.pop(GENERATION_KEY, None)
+        return user
+    claims = auth.decode_session_token(st.context.cookies.get(COOKIE_NAME), cookie_key)
+    resumed = auth.resume_session(claims) if claims else None
+    if resumed is None:
+        return None  # no cookie, a bad one, or one whose session has ended: the form
+    user, generation = resumed
+    _mark_signed_in(user, generation)
     return user
 
 
-def _sign_in(authenticator, credentials: dict, locked: set[str]) -> None:
+SIGN_IN_MESSAGES = {
+    "wrong": "用户名或密码错误。",
+    "locked": "该账户因多次登录失败已被锁定，请 15 分钟后再试，或联系管理员重置密码。",
+    "locked_now": "连续 5 次登录失败，账户已锁定 15 分钟。",
+}
+
+
+def _sign_in(cookie_key: str) -> None:
     st.title("匠心 · 劳模工匠协会")
     st.caption("请使用单位分配的账户登录。")
-    try:
-        authenticator.login(location="main", fields=LOGIN_FIELDS, key="Login", callback=_on_login)
-    except LoginError as exc:
-        log.warning("sign-in refused: %s", exc)
-        st.error("登录状态已失效，请重新登录。")
+    with st.form(key="Login"):
+        st.subheader("登录")
+        username = st.text_input("用户名", autocomplete="off")
+        password = st.text_input("密码", type="password", autocomplete="off")
+        submitted = st.form_submit_button("登录")
+    if not submitted:
         return
-    if st.session_state.get("authentication_status") is not False:
-        if st.session_state.get("authentication_status"):
-            st.rerun()  # signed in just now: draw the page they asked for
-        return
-    # streamlit-authenticator counts failures in the dict we gave it: that tells us who tried.
-    tried = [name for name, data in credentials["usernames"].items()
-             if data.get("failed_login_attempts")]
-    if any(name in locked for name in tried):
-        st.error("该账户因多次登录失败已被锁定，请 15 分钟后再试，或联系管理员重置密码。")
-        return
-    for name in tried:
-        with session_scope(Actor(name, "unknown")) as session:
-            if auth.record_failure(session, name):
-                st.error("连续 5 次登录失败，账户已锁定 15 分钟。")
-                return
-    unknown = credentials["usernames"].asked
-    if not tried and unknown:  # no such account (or a disabled one): audited, never counted
-        with session_scope(Actor(unknown[:64], "unknown")) as session:
-            record(session, "login_failed", table="core_user", row_id=unknown[:64],
-                   summary="登录失败：没有这个账户或账户已停用")
-    st.error("用户名或密码错误。")
-
-
-class AskedUsernames(dict):
-    """The accounts given to streamlit-authenticator, remembering the last username it looked
-    up: it reports a sign-in with an unknown username only as a failure, but it asks the
-    credentials whether the name is there (``name in credentials["usernames"]``) first."""
-
-    asked: str | None = None
-
-    def __contains__(self, name: object) -> bool:
-        if isinstance(name, str):
-            self.asked = name
-        return super().__contains__(name)
-
-
-def _on_login(info: dict) -> None:
-    username = info["username"]
-    st.session_state[SET_COOKIE_KEY] = True
-    with session_scope(Actor(username, (info.get("roles") or ["?"])[0])) as session:
-        auth.clear_failures(session, username)
-        record(session, "login", table="core_user", row_id=username, summary="登录")
+    result = auth.attempt_sign_in(username, password, secret=cookie_key.encode())
+    if result.outcome == "ok":
+        _mark_signed_in(result.user, result.generation)
+        st.session_state[SET_COOKIE_KEY] = True
+        st.rerun()  # signed in just now: draw the page they asked for
+    st.session_state["authentication_status"] = False
+    st.error(SIGN_IN_MESSAGES[result.outcome])
 
 
 def _on_logout(info: dict) -> None:
+    """Sign-out ends every session of the account and refuses its cookies (the generation)."""
     username = info.get("username")
     if username:
         with session_scope(Actor(username, (info.get("roles") or ["?"])[0])) as session:
+            auth.end_sessions_of(session, username)
             record(session, "logout", table="core_user", row_id=username, summary="退出登录")
     st.session_state.pop(USER_KEY, None)
+    st.session_state.pop(GENERATION_KEY, None)
 
 
 def allowed_pages(host: PluginHost, user: auth.CurrentUser | None) -> list[tuple[str, object]]:
@@ -204,23 +213,59 @@ def allowed_pages(host: PluginHost, user: auth.CurrentUser | None) -> list[tuple
 
 
 def _streamlit_pages(host: PluginHost, user: auth.CurrentUser | None):
-    """Navigation sections, and which declared page each Streamlit page stands for."""
+    """Navigation sections, and which declared page each Streamlit page stands for.
+
+    Streamlit serves the default page at ``/`` only, yet reserves its own pathname, so a deep
+    link to it (``/core-overview``) would show its English "Page not found". The default page is
+    therefore a copy at a reserved pathname (``HOME_URL_PATH``), served at ``/``, and the page
+    itself stays at its own pathname, hidden. A pathname that is no page at all gets a hidden
+    copy of the default page too, so no URL shows that notice.
+    """
     start = st.session_state.get(START_PAGE_KEY)
     sections: dict[str, list] = defaultdict(list)
     declared: dict[int, tuple] = {}
     links: dict[str, st.Page] = {}
     allowed = {page.url_path for _, page in allowed_pages(host, user)}
+    home = None
+    asked = _asked_page_name()
+    # (a deep link to the reserved pathname itself gets the alias below instead)
+    home_path = HOME_URL_PATH if asked != HOME_URL_PATH else HOME_URL_PATH + "-1"
     for plugin, page in host.pages:
         visible = page.url_path in allowed
+        visibility = "visible" if visible else "hidden"
         default = page.url_path == start if start else page.default
         st_page = st.Page(page.target, title=page.title, icon=page.icon, url_path=page.url_path,
-                          default=default, visibility="visible" if visible else "hidden")
-        sections[page.section if visible else ""].append(st_page)
+                          visibility="hidden" if default else visibility)
+        if default:
+            home = (plugin, page)
+            shown = st.Page(page.target, title=page.title, icon=page.icon,
+                            url_path=home_path, default=True, visibility=visibility)
+            sections[page.section if visible else ""].append(shown)
+            sections[""].append(st_page)
+            declared[id(shown)] = (plugin, page)
+        else:
+            shown = st_page
+            sections[page.section if visible else ""].append(st_page)
         declared[id(st_page)] = (plugin, page)
         if visible:
-            links[page.url_path] = st_page
+            links[page.url_path] = shown
+    if home is not None and asked and asked not in {page.url_path for _, page in host.pages}:
+        plugin, page = home
+        alias = st.Page(page.target, title=page.title, icon=page.icon, url_path=asked,
+                        visibility="hidden")
+        sections[""].append(alias)
+        declared[id(alias)] = home
     st.session_state[NAV_KEY] = links
     return dict(sections), declared
+
+
+def _asked_page_name() -> str | None:
+    """The pathname the browser asked for in this run (a deep link), if it can be a page's."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    name = getattr(getattr(get_script_run_ctx(), "pages_manager", None),
+                   "intended_page_name", None)
+    return name if isinstance(name, str) and ASKED_NAME_RE.match(name) else None
 
 
 def _sidebar(authenticator, user: auth.CurrentUser) -> bool:
@@ -231,9 +276,10 @@ def _sidebar(authenticator, user: auth.CurrentUser) -> bool:
     """
     from core.counties import county_name
     from core.models import ROLE_LABELS
+    from core.text import literal
 
     who = st.sidebar.empty()
-    who.caption(f"{user.display_name} · {ROLE_LABELS.get(user.role, user.role)} · "
+    who.caption(f"{literal(user.display_name)} · {ROLE_LABELS.get(user.role, user.role)} · "
                 f"{county_name(user.county_code)}")
     # Not in a placeholder: clearing it would drop the component that deletes the cookie.
     authenticator.logout("退出登录", location="sidebar", key="Logout", callback=_on_logout)

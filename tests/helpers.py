@@ -44,11 +44,21 @@ def signed_in_app(username: str | None, page: str | None = None, query: dict | N
         at.session_state["username"] = username
         at.session_state["name"] = username
         at.session_state["roles"] = [role]
+        at.session_state["jiangxin_session_generation"] = _generation(username)
     if page is not None:
         at.session_state["jiangxin_start_page"] = page
     for key, value in (query or {}).items():
         at.query_params[key] = value
     return at.run()
+
+
+def _generation(username: str) -> int | None:
+    """The account's current session generation (a seeded session belongs to it)."""
+    from core import auth
+    from core.db import read_session
+
+    with read_session() as session:
+        return auth.session_generation(session, username)
 
 
 def texts(at) -> str:
@@ -57,8 +67,21 @@ def texts(at) -> str:
     for kind in ("title", "header", "subheader", "markdown", "caption", "error", "warning",
                  "info", "success", "metric", "text"):
         for el in at.get(kind):
-            parts.append(str(getattr(el, "value", "")))
-            parts.append(str(getattr(el, "label", "")))
+            parts.append(shown(getattr(el, "value", "")))
+            parts.append(shown(getattr(el, "label", "")))
     for df in at.dataframe:
         parts.append(df.value.to_string())
     return "\n".join(parts)
+
+
+def shown(source) -> str:
+    """The text a Markdown string shows once data in it went through ``core.text.literal``:
+    its backslash escapes, word joiners and hard breaks undone (AppTest sees the source)."""
+    import re
+    import string
+
+    from core.text import JOINER
+
+    text = str(source).replace(JOINER, "").replace("  \n", "\n")
+    text = re.sub(r"&#(32|9);", lambda m: chr(int(m[1])), text)
+    return re.sub(rf"\\([{re.escape(string.punctuation)}])", r"\1", text)

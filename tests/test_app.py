@@ -297,9 +297,23 @@ def test_a_sign_in_with_an_unknown_or_disabled_account_is_refused_and_audited(sq
     at = sign_in_through_form(username, PASSWORD)
     assert "用户名或密码错误。" in [e.value for e in at.error]
     assert not at.session_state["authentication_status"]
-    assert audit_actions(username)[-1] == "login_failed"
     with read_session() as s:
-        entry = s.scalars(select(AuditEntry).where(AuditEntry.row_id == username)
-                          .order_by(AuditEntry.id.desc())).first()
+        entry = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert entry.action == "login_failed"
         assert entry.summary == "登录失败：没有这个账户或账户已停用"
+        if username == "disabled_user":  # an account's name is no secret
+            assert entry.row_id == entry.actor == username
+        else:  # a name that matches no account may be a password: never stored
+            assert entry.row_id == entry.actor and entry.row_id.startswith("no…(6)#")
         assert s.scalar(select(func.count()).select_from(LoginFailure)) == 0  # nothing to lock
+
+
+def test_a_password_typed_as_the_username_is_never_stored(sqlite_db):
+    typed = "S3cret-Passw0rd!"
+    sign_in_through_form(typed, "anything")
+    with read_session() as s:
+        entries = s.scalars(select(AuditEntry)).all()
+        stored = [str(value) for e in entries
+                  for value in (e.actor, e.row_id, e.summary, e.before, e.after)]
+    assert entries[-1].action == "login_failed"
+    assert not any(typed.lower() in value or typed in value for value in stored)

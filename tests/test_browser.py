@@ -63,10 +63,15 @@ def running_server(folder, template, plugin_path: str, disabled: str):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, sqlite_template):
+def server_and_db(tmp_path_factory, sqlite_template):
     with running_server(tmp_path_factory.mktemp("browser"), sqlite_template, str(TEST_PLUGINS),
-                        "registry") as (url, _db):
-        yield url
+                        "registry") as (url, db):
+        yield url, db
+
+
+@pytest.fixture(scope="module")
+def server(server_and_db):
+    return server_and_db[0]
 
 
 @pytest.fixture(scope="module")
@@ -164,3 +169,93 @@ def test_a_deep_link_right_after_a_restart_still_lands_on_its_page(tmp_path, sql
         sign_in(page, "admin", PASSWORD)
         wait_for(page, page.get_by_role("heading", name="审计日志"))
         page.close()
+
+
+def test_no_deep_link_shows_page_not_found_signed_in_or_out(server, browser):
+    # The default page is served at "/", yet Streamlit reserves its own pathname: a deep link
+    # to /core-overview (or to a page that does not exist) said "Page not found" in English.
+    context = browser.new_context()
+    page = context.new_page()
+    paths = ["core-overview", "core-audit", "no-such-page", "jiangxin-home"]
+    for path in paths:
+        page.goto(f"{server}/{path}")
+        settled(page)
+        assert page.get_by_text("Page not found").count() == 0, path
+        assert page.get_by_role("textbox", name="用户名").count() == 1, path
+    sign_in(page, "admin", PASSWORD)
+    wait_for(page, page.get_by_role("heading", name="总览"))
+    for path in paths:
+        page.goto(f"{server}/{path}")
+        settled(page)
+        page.wait_for_timeout(300)
+        assert page.get_by_text("Page not found").count() == 0, path
+    context.close()
+
+
+def _signed_in_cookie(server, browser, username: str) -> dict:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server)
+    sign_in(page, username, PASSWORD)
+    wait_for(page, page.get_by_role("heading", name="总览"))
+    page.wait_for_function("document.cookie.includes('jiangxin_auth=')", timeout=10_000)
+    cookie = next(c for c in context.cookies() if c["name"] == "jiangxin_auth")
+    return context, page, cookie
+
+
+def _opens_signed_in(server, browser, cookie: dict) -> bool:
+    """A fresh browser given only ``cookie``: signed in (the overview) or the sign-in form."""
+    context = browser.new_context()
+    context.add_cookies([cookie])
+    page = context.new_page()
+    page.goto(server)
+    form, overview = page.get_by_role("textbox", name="用户名"), page.get_by_role("heading", name="总览")
+    wait_for(page, form.or_(overview))
+    settled(page)
+    signed_in = overview.count() == 1
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert signed_in != (form.count() == 1)
+    context.close()
+    return signed_in
+
+
+def test_copied_cookies_stop_working_when_their_session_ends(server_and_db, browser):
+    import time
+
+    from core import auth
+    from core.audit import Actor
+    from core.db import session_scope
+
+    server, db = server_and_db
+    # sign-out ends the session: a copy of its cookie no longer signs in
+    context, page, cookie = _signed_in_cookie(server, browser, "reviewer")
+    assert _opens_signed_in(server, browser, cookie)  # the copy works while the session lives
+    settled(page)
+    page.get_by_role("button", name="退出登录").click()
+    wait_for(page, page.get_by_role("textbox", name="用户名").first)
+    assert not _opens_signed_in(server, browser, cookie)
+    context.close()
+
+    # a password change (here by an admin, in this process, on the server's database)
+    context, page, cookie = _signed_in_cookie(server, browser, "manager")
+    with session_scope(Actor("admin", "admin"), url=f"sqlite:///{db}") as s:
+        auth.set_password(s, "manager", "another-pass-1")
+    assert not _opens_signed_in(server, browser, cookie)
+    page.reload()  # and the session that was open ends at its next rerun
+    wait_for(page, page.get_by_role("textbox", name="用户名"))
+    context.close()
+
+    # forged cookies are no cookie: the sign-in form, no error box
+    claims = {"username": "admin", "exp_date": time.time() + 3600,
+              "exp": int(time.time() + 3600), "gen": 0}
+    import base64
+    import json
+
+    import jwt
+
+    def b64(part):
+        return base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=").decode()
+
+    for value in (f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(claims)}.",
+                  jwt.encode(claims, COOKIE_KEY, algorithm="HS512"), "garbage"):
+        assert not _opens_signed_in(server, browser, {**cookie, "value": value})

@@ -333,10 +333,10 @@ def test_a_sign_in_after_the_file_is_removed_writes_nothing(db_path):
 def test_a_database_failure_after_the_navigation_still_shows_the_message(sqlite_db, monkeypatch):
     from core import auth
 
-    def gone(session, name):
+    def gone(username, password, **kwargs):
         raise DatabaseGone("/somewhere/jiangxin.db")
 
-    monkeypatch.setattr(auth, "record_failure", gone)  # the write after a wrong password
+    monkeypatch.setattr(auth, "attempt_sign_in", gone)  # the writes of a sign-in attempt
     at = signed_in_app(None)
     at.text_input[0].input("admin")
     at.text_input[1].input("wrong-password")

@@ -6,11 +6,12 @@ from core import auth
 from core.counties import county_name
 from core.db import session_scope
 from core.models import ROLE_LABELS
+from core.text import literal
 from core.ui import require
 
 user = require("core.account")
 st.title("我的账户")
-st.write(f"**{user.display_name}**（{user.username}）· {ROLE_LABELS.get(user.role, user.role)} · "
+st.write(f"**{literal(user.display_name)}**（{literal(user.username)}）· {ROLE_LABELS.get(user.role, user.role)} · "
          f"{county_name(user.county_code)}")
 
 with st.form("change_password", clear_on_submit=True):
@@ -25,7 +26,12 @@ with st.form("change_password", clear_on_submit=True):
             try:
                 with session_scope(user.actor) as session:
                     auth.change_own_password(session, user.username, old, new)
+                    generation = auth.session_generation(session, user.username)
             except auth.AccountError as exc:
-                st.error(str(exc))
+                st.error(literal(exc))
             else:
+                # Every other session of the account has ended; this one goes on, with a
+                # cookie of the new generation (set on the next full run).
+                st.session_state["jiangxin_session_generation"] = generation
+                st.session_state["jiangxin_set_cookie"] = True
                 st.success("密码已修改")

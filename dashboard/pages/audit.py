@@ -8,6 +8,7 @@ from sqlalchemy import select
 from core.audit import ACTION_LABELS, AuditFilter, count_entries, find_entries, record
 from core.counties import county_name, load_counties
 from core.db import read_session, session_scope
+from core.downloads import private_file
 from core.excel import workbook_bytes
 from core.models import AuditEntry
 from core.ui import format_time, require
@@ -62,5 +63,5 @@ if st.button("导出 Excel", disabled=total == 0):
         data = workbook_bytes({"审计日志": (row(e) for e in find_entries(session, flt, limit=None))})
     with session_scope(user.actor) as session:
         record(session, "export", table="core_audit_log", summary=f"导出审计日志 {total} 条")
-    st.download_button("下载审计日志.xlsx", data=data, file_name=f"审计日志-{today:%Y%m%d}.xlsx",
+    st.download_button("下载审计日志.xlsx", data=private_file(lambda: data), file_name=f"审计日志-{today:%Y%m%d}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

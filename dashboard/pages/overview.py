@@ -8,6 +8,7 @@ import datetime as dt
 import streamlit as st
 
 from core.counties import county_name, load_counties
+from core.downloads import private_file
 from core.ui import host, page_link, require
 from dashboard.overview_data import compute_tiles, log_download, overview_workbook
 
@@ -55,7 +56,7 @@ def tiles() -> None:
     st.caption(f"上次刷新：{now}（每 60 秒自动刷新）")
     if not wall and results:
         sheets = sum(result is not None for _, result in results)
-        st.download_button("下载总览 Excel", data=lambda: overview_workbook(results)[1],
+        st.download_button("下载总览 Excel", data=private_file(lambda: overview_workbook(results)[1]),
                            file_name=f"总览-{dt.date.today():%Y%m%d}.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            on_click=log_download, args=(user, sheets))
