@@ -105,6 +105,7 @@ def main() -> int:
 
     from sqlalchemy import func, select
 
+    from core.auth import CurrentUser
     from core.db import get_engine, read_session
     from plugins.registry.models import Person
     from plugins.registry.queries import PersonFilter, count_people, find_people, honours_of
@@ -123,7 +124,9 @@ def main() -> int:
             "one county": PersonFilter(counties=("330182",)),
             "name fragment 建国": PersonFilter(text="建国"),
             "pinyin initials zj": PersonFilter(text="zj"),
-            "last 6 of an ID number": PersonFilter(text=sample.id_number[-6:]),
+            "last 6 of an ID number": PersonFilter(text=sample.id_number[-6:]),  # no viewer: masked
+            "6 of an ID number, anywhere (view_sensitive)": PersonFilter(
+                text=sample.id_number[-6:], viewer=CurrentUser("bench", "bench", "admin", None)),
             "county + national level": PersonFilter(counties=("330182",), level="全国"),
             "deceased only": PersonFilter(status="去世"),
         }

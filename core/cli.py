@@ -34,6 +34,7 @@ from core.db import (
 from core.grants import grant_app_role, require_roles
 from core.migrate import SchemaOutOfDate, check_schema, upgrade
 from core.models import ROLE_LABELS, ROLES, User
+from core.permissions import PermissionDenied
 from core.plugins import SOURCE_LABELS, get_host
 from core.xlsx_import import UnreadableFile
 
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.func(args) or 0
-    except (Refused, auth.AccountError, ConfigError, SchemaOutOfDate) as exc:
+    except (Refused, auth.AccountError, ConfigError, SchemaOutOfDate, PermissionDenied) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except (Usage, UnreadableFile) as exc:

@@ -237,10 +237,18 @@ def error_report_bytes(result) -> bytes:
 
 def export_file(table, target, actor, counties: tuple[str, ...] | None) -> int:
     """Export ``table`` within ``counties`` (None: the whole city) to ``target``; audited with
-    the row count. Returns the number of rows written."""
+    the row count. Returns the number of rows written.
+
+    ``actor`` (an Actor or a CurrentUser; the command line's is an administrator) must hold the
+    table's ``permission``, and ``counties`` must lie within the actor's county (PermissionDenied
+    otherwise); an actor with a county and ``counties`` None exports that county only."""
     from core.audit import record
     from core.counties import county_name
     from core.db import read_session, session_scope
+    from core.permissions import require, scoped_counties
+
+    require(actor, table.permission)
+    counties = scoped_counties(actor, counties)
 
     with read_session() as session:
         count = export_table(table, table.export_rows(session, counties), target)

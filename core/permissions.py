@@ -19,3 +19,39 @@ class Permission:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "roles", frozenset(self.roles))
+
+
+FORBIDDEN_ACTION = "无权执行此操作"
+
+
+class PermissionDenied(Exception):
+    """The user does not hold the permission a service function needs; the message is Chinese
+    and meant for the user."""
+
+
+def require(user, permission: str | None, error: type[Exception] = PermissionDenied) -> None:
+    """Raise ``error`` (PermissionDenied, 无权执行此操作) unless ``user`` holds ``permission``.
+
+    Service functions call it themselves, whoever calls them (a page, the command line, another
+    plugin): the pages' checks only decide what is shown. ``user`` is a ``core.auth.CurrentUser``
+    or an ``core.audit.Actor`` (both carry ``username``, ``role`` and ``county_code``); the
+    decision is the plugin host's (``PluginHost.allowed``: declared roles, then any veto). Pass
+    ``error`` to raise your plugin's own exception (it should subclass PermissionDenied too).
+    """
+    from core.plugins import get_host  # core.plugins imports this module
+
+    if not get_host().allowed(user, permission):
+        raise error(FORBIDDEN_ACTION)
+
+
+def scoped_counties(user, counties: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """``counties`` narrowed to ``user``'s county: a user of one county asking for all of them
+    (None) gets their own; asking for any other county raises PermissionDenied."""
+    own = getattr(user, "county_code", None)
+    if own is None:
+        return counties
+    if counties is None:
+        return (own,)
+    if set(counties) - {own}:
+        raise PermissionDenied(FORBIDDEN_ACTION)
+    return tuple(counties)

@@ -1,9 +1,10 @@
 """Helpers for page code (Streamlit): who is signed in, the plugin host, permission checks.
 
+    from core.text import literal
     from core.ui import current_user, require
     def board():
         user = require("hello.view")   # stops the page with 无权访问 when not allowed
-        st.write(user.display_name)
+        st.write(literal(user.display_name))   # data is shown as text, never as Markdown
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from core import cells
 from core.audit import Actor, record
 from core.counties import county_lookup, county_name
 from core.db import session_scope
+from core.permissions import require, scoped_counties
 from core.spreadsheets import Column, SpreadsheetTable
 
 HEADER_SCAN_ROWS = 30
@@ -497,7 +498,13 @@ def import_file(table: SpreadsheetTable, path: str | Path, actor: Actor, *,
                 counties: tuple[str, ...] | None = None, dry_run: bool = False,
                 progress: Callable[[int], None] | None = None) -> ImportResult:
     """Validate the whole file; unless ``dry_run`` or anything was refused, write every new row
-    in one transaction (rows whose natural key already exists are skipped and listed)."""
+    in one transaction (rows whose natural key already exists are skipped and listed).
+
+    ``actor`` (an Actor or a CurrentUser; the command line's is an administrator) must hold the
+    table's ``permission``, and ``counties`` must lie within the actor's county (PermissionDenied
+    otherwise); an actor with a county and ``counties`` None imports into that county only."""
+    require(actor, table.permission)
+    counties = scoped_counties(actor, counties)
     with collector_paused:
         result, valid, numbers, keys = check_rows(table, path, counties=counties, progress=progress)
         result.dry_run = dry_run

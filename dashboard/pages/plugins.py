@@ -5,6 +5,7 @@ import streamlit as st
 from core.db import get_engine
 from core.migrate import pending
 from core.plugins import SOURCE_LABELS
+from core.text import literal
 from core.ui import host, require
 
 require("core.plugins")
@@ -21,11 +22,11 @@ st.dataframe(
 
 for r in host().failed():
     with st.container(border=True):
-        st.markdown(f"**{r.name}**")
+        st.markdown(f"**{literal(r.name)}**")
         if r.error:
-            st.error(r.error)
+            st.error(literal(r.error))
         for problem in r.problems:
-            st.warning(problem)
+            st.warning(literal(problem))
 
 missing = pending(get_engine(), host())
 if missing:

@@ -7,6 +7,7 @@ from core import auth
 from core.counties import county_name, load_counties
 from core.db import read_session, session_scope
 from core.models import ROLE_LABELS, ROLES, User
+from core.text import literal
 from core.ui import format_time, require
 
 admin = require("core.users")
@@ -40,9 +41,9 @@ with create, st.form("create_user", clear_on_submit=True):
             with session_scope(admin.actor) as session:
                 auth.create_user(session, username, name, role, county or None, password)
         except auth.AccountError as exc:
-            st.error(str(exc))
+            st.error(literal(exc))
         else:
-            st.success(f"已创建账户 {username.strip().lower()}")
+            st.success(f"已创建账户 {literal(username.strip().lower())}")
             st.rerun()
 
 with edit:
@@ -66,7 +67,7 @@ with edit:
                         if new_password:
                             auth.set_password(session, target.username, new_password)
                 except auth.AccountError as exc:
-                    st.error(str(exc))
+                    st.error(literal(exc))
                 else:
-                    st.success(f"已保存 {target.username}")
+                    st.success(f"已保存 {literal(target.username)}")
                     st.rerun()

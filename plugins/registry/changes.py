@@ -3,6 +3,11 @@
 Only an approved request changes the roster, in the same transaction as the decision. Two
 reviewers deciding the same request at once: the decision is a conditional UPDATE
 (``WHERE state = '待审核'``), so exactly one of them changes it and the other is told.
+
+Every function here checks the user's permission and counties itself, whoever calls it (a page,
+the command line, another plugin): submitting and withdrawing need ``registry.submit``, deciding
+needs ``registry.review`` (and never one's own request). A person outside the user's counties is
+"找不到该人员" (or, found by ID number, ELSEWHERE): never named, nor their county or status.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from core.auth import CurrentUser
 from core.counties import county_lookup, county_name
 from core.db import utcnow
 from core.notify import notify
+from core.permissions import PermissionDenied, require
 from core.plugins import get_host
 from plugins.registry.models import ChangeRequest, Honour, Person, initials
 from plugins.registry.vocab import DECEASED, HONOURS
@@ -45,22 +51,32 @@ class AlreadyDecided(ChangeError):
     """Someone else decided (or the submitter withdrew) the request first."""
 
 
+class Forbidden(ChangeError, PermissionDenied):
+    """The user does not hold the permission (无权执行此操作); pages show it as any ChangeError."""
+
+
+def _require(user: CurrentUser, permission: str) -> None:
+    require(user, permission, error=Forbidden)
+
+
 def _snapshot(person: Person) -> dict[str, Any]:
     return {f: (v.isoformat() if isinstance(v := getattr(person, f), dt.date) else v)
             for f in PERSON_FIELDS}
 
 
-def _in_scope(user: CurrentUser, county: str) -> None:
+def _in_scope(user: CurrentUser, county: str, refusal: str) -> None:
+    """Refuse with ``refusal`` a county outside the user's: it must name nothing the user did
+    not give (a person's county says where the person is)."""
     scope = user.visible_counties()
     if scope is not None and county not in scope:
-        raise ChangeError(f"{county_name(county)} 不在您的区县范围内")
+        raise ChangeError(refusal)
 
 
 def _person(session: Session, user: CurrentUser, person_id: int, *, living: bool = True) -> Person:
     person = session.get(Person, person_id)
     if person is None:
         raise ChangeError("找不到该人员")
-    _in_scope(user, person.county_code)
+    _in_scope(user, person.county_code, "找不到该人员")  # the same answer: nothing confirmed
     if living and person.status == DECEASED:
         raise ChangeError(f"{person.name} 已去世，不能提交此类变动")
     return person
@@ -121,6 +137,7 @@ def _new(session, user, kind, county, payload, reason, attachment, person=None) 
 def submit_addition(session: Session, user: CurrentUser, fields: dict[str, Any], honour: str,
                     year: int | None, reason: str, attachment=None) -> ChangeRequest:
     """新增: a new person with an honour, or a new honour for a person already on the roster."""
+    _require(user, "registry.submit")
     if honour not in HONOURS:
         raise ChangeError(f"未知荣誉“{honour}”")
     try:
@@ -149,7 +166,7 @@ def submit_addition(session: Session, user: CurrentUser, fields: dict[str, Any],
         raise ChangeError("请填写姓名")
     if county not in county_lookup():
         raise ChangeError("请选择所属区县")
-    _in_scope(user, county)
+    _in_scope(user, county, f"{county_name(county)} 不在您的区县范围内")  # the county the user chose
     person_fields = {k: _person_text(k, fields.get(k)) for k in CORRECTABLE if k != "id_number"}
     person_fields.update(name=name, id_number=number, county_code=county,
                          gender=cells.id_gender(number),
@@ -161,6 +178,7 @@ def submit_addition(session: Session, user: CurrentUser, fields: dict[str, Any],
 def submit_transfer(session, user, person_id: int, to_county: str, to_employer: str | None,
                     reason: str, attachment=None) -> ChangeRequest:
     """关系转移: to another employer and/or county; the receiving county sees it once approved."""
+    _require(user, "registry.submit")
     person = _person(session, user, person_id)
     if to_county not in county_lookup():
         raise ChangeError("请选择转入区县")
@@ -174,6 +192,7 @@ def submit_transfer(session, user, person_id: int, to_county: str, to_employer: 
 def submit_death(session, user, person_id: int, death_date: dt.date, reason: str,
                  attachment=None) -> ChangeRequest:
     """去世: with the date of death."""
+    _require(user, "registry.submit")
     person = _person(session, user, person_id)
     if death_date > dt.date.today() or death_date < person.birth_date:
         raise ChangeError("去世日期不合理")
@@ -185,6 +204,7 @@ def submit_death(session, user, person_id: int, death_date: dt.date, reason: str
 def submit_correction(session, user, person_id: int, changes: dict[str, Any], reason: str,
                       attachment=None) -> ChangeRequest:
     """信息更正: new values for some of CORRECTABLE's fields."""
+    _require(user, "registry.submit")
     person = _person(session, user, person_id, living=False)
     unknown = set(changes) - set(CORRECTABLE)
     if unknown:
@@ -202,6 +222,9 @@ def submit_correction(session, user, person_id: int, changes: dict[str, Any], re
             raise ChangeError(f"公民身份号码：{exc}") from None
     elif "id_number" in changed:  # left blank: the number stays
         del changed["id_number"]
+    if "phone" in changed and changed["phone"] is None \
+            and not get_host().allowed(user, "registry.view_sensitive"):
+        del changed["phone"]  # shown masked, typed anew: left blank, the phone stays
     changed = {k: v for k, v in changed.items() if v != getattr(person, k)}
     if not changed:
         raise ChangeError("没有需要更正的内容")
@@ -227,7 +250,8 @@ def _number_free(session: Session, user: CurrentUser | None, number: str, person
 
 
 def withdraw(session: Session, user: CurrentUser, request_id: int) -> None:
-    """The submitter takes back a request that is still pending."""
+    """The submitter (still holding ``registry.submit``) takes back a request still pending."""
+    _require(user, "registry.submit")
     done = session.execute(
         update(ChangeRequest).where(ChangeRequest.id == request_id, ChangeRequest.state == PENDING,
                                     ChangeRequest.submitted_by == user.username)
@@ -242,7 +266,11 @@ def withdraw(session: Session, user: CurrentUser, request_id: int) -> None:
 
 def decide(session: Session, user: CurrentUser, request_id: int, approve: bool,
            reason: str | None = None) -> ChangeRequest:
-    """Approve (and apply) or reject a pending request; exactly one decision ever counts."""
+    """Approve (and apply) or reject a pending request; exactly one decision ever counts.
+
+    Needs ``registry.review`` and the request's county; nobody decides a request they
+    submitted, administrators included."""
+    _require(user, "registry.review")
     if not approve and not (reason or "").strip():
         raise ChangeError("驳回必须填写理由")
     if reason:
@@ -250,10 +278,13 @@ def decide(session: Session, user: CurrentUser, request_id: int, approve: bool,
     request = session.get(ChangeRequest, request_id)
     if request is None:
         raise ChangeError("找不到该申请")
-    _in_scope(user, request.county_code)
+    _in_scope(user, request.county_code, "找不到该申请")
+    if request.submitted_by == user.username:
+        raise Forbidden("不能审核自己提交的申请")
     state = APPROVED if approve else REJECTED
     done = session.execute(
-        update(ChangeRequest).where(ChangeRequest.id == request_id, ChangeRequest.state == PENDING)
+        update(ChangeRequest).where(ChangeRequest.id == request_id, ChangeRequest.state == PENDING,
+                                    ChangeRequest.submitted_by != user.username)
         .values(state=state, decided_by=user.username, decided_at=utcnow(),
                 decision_reason=(reason or "").strip() or None)
         .execution_options(synchronize_session=False))

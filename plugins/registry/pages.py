@@ -6,12 +6,12 @@ import datetime as dt
 
 import streamlit as st
 
-from core.audit import record
 from core.counties import county_name, load_counties
 from core.db import read_session, session_scope
 from core.spreadsheet_ui import export_button, import_panel
+from core.text import literal
 from core.ui import can, format_time, require
-from plugins.registry import changes
+from plugins.registry import changes, queries
 from plugins.registry.models import Person
 from plugins.registry.queries import PAGE_SIZE, PersonFilter, count_people, find_people, honours_of
 from plugins.registry.vocab import HONOURS, LEVELS, STATUSES, mask_birth, mask_id, mask_phone
@@ -39,7 +39,11 @@ def people_page() -> None:
     flt = PersonFilter(
         text=text, counties=(county,) if county else user.visible_counties(), level=level or None,
         honour=honour or None, status=status if status in STATUSES else None, year=year or None,
-        include_deceased=status == "全部")
+        include_deceased=status == "全部", viewer=user)
+    refused = queries.record_id_search(user, flt, st.session_state.setdefault("registry_id_searches", set()))
+    if refused:  # counted and audited; a masked number is never searched around
+        st.warning(refused)
+        return
 
     with read_session() as session:
         total = count_people(session, flt)
@@ -87,19 +91,18 @@ def _person_detail(user, person: Person, honours) -> None:
         seen = st.session_state.setdefault("registry_seen", set())
         if person.id not in seen:  # reading a full ID number is audited, once per session
             with session_scope(user.actor) as session:
-                record(session, "read_sensitive", table="registry_person", row_id=person.id,
-                       county=person.county_code, summary=f"查看 {person.name} 的完整身份证号码和电话")
+                queries.sensitive_details(session, user, person.id)  # checks the permission, audits
             seen.add(person.id)
     with st.container(border=True):
-        st.subheader(person.name)
-        st.write(f"**公民身份号码**：{person.id_number if sensitive else mask_id(person.id_number)}　"
-                 f"**联系电话**：{(person.phone or '') if sensitive else mask_phone(person.phone)}")
-        st.write(f"**性别**：{person.gender}　**出生日期**：{mask_birth(person.birth_date, sensitive)}　"
-                 f"**民族**：{person.ethnicity or '—'}　**政治面貌**：{person.political_status or '—'}　"
-                 f"**学历**：{person.education or '—'}")
-        st.write(f"**工作单位**：{person.employer or '—'}　**职务/工种**：{person.post or '—'}　"
-                 f"**行业**：{person.industry or '—'}　**所属区县**：{county_name(person.county_code)}　"
-                 f"**人员状态**：{person.status}" + (f"（{person.death_date}）" if person.death_date else ""))
+        st.subheader(literal(person.name))
+        st.write(f"**公民身份号码**：{literal(person.id_number if sensitive else mask_id(person.id_number))}　"
+                 f"**联系电话**：{literal((person.phone or '') if sensitive else mask_phone(person.phone))}")
+        st.write(f"**性别**：{literal(person.gender)}　**出生日期**：{literal(mask_birth(person.birth_date, sensitive))}　"
+                 f"**民族**：{literal(person.ethnicity or '—')}　**政治面貌**：{literal(person.political_status or '—')}　"
+                 f"**学历**：{literal(person.education or '—')}")
+        st.write(f"**工作单位**：{literal(person.employer or '—')}　**职务/工种**：{literal(person.post or '—')}　"
+                 f"**行业**：{literal(person.industry or '—')}　**所属区县**：{literal(county_name(person.county_code))}　"
+                 f"**人员状态**：{literal(person.status)}" + (f"（{person.death_date}）" if person.death_date else ""))
         st.dataframe([{"荣誉": h.name, "级别": h.level, "授予年份": h.year_awarded or "",
                        "授予单位": h.awarding_body or ""} for h in honours], hide_index=True)
         with read_session() as session:

@@ -9,25 +9,36 @@ from sqlalchemy import select
 
 from core.counties import county_name, load_counties
 from core.db import read_session, session_scope
+from core.downloads import private_file
+from core.text import literal
 from core.ui import format_time, require
 from plugins.registry import changes
 from plugins.registry.models import ChangeRequest, Person
-from plugins.registry.queries import PersonFilter, find_people
-from plugins.registry.vocab import HONOURS, mask_id
+from plugins.registry.queries import PersonFilter, find_people, record_id_search, sees_full_numbers
+from plugins.registry.vocab import HONOURS, mask_id, mask_phone
 
 
 def _pick_person(user, key: str, include_deceased: bool = False) -> Person | None:
     text = st.text_input("查找人员", placeholder="姓名、拼音首字母或身份证号码", key=f"{key}_q")
     if not text.strip():
         return None
+    flt = PersonFilter(text=text, counties=user.visible_counties(), include_deceased=include_deceased,
+                       viewer=user)
+    refused = record_id_search(user, flt, st.session_state.setdefault("registry_id_searches", set()))
+    if refused:  # counted and audited, as on 人员名册
+        st.warning(refused)
+        return None
     with read_session() as session:
-        found = find_people(session, PersonFilter(text=text, counties=user.visible_counties(),
-                                                  include_deceased=include_deceased), page_size=20)
+        found = find_people(session, flt, page_size=20)
     if not found:
         st.info("您的区县内没有找到该人员。")
         return None
     return st.selectbox("人员", found, key=f"{key}_person",
                         format_func=lambda p: f"{p.name}（{mask_id(p.id_number)}，{county_name(p.county_code)}）")
+
+
+def _unchanged(masked: str) -> str:
+    return f"现为 {masked}，不改请留空" if masked else "现为空，不改请留空"
 
 
 def _attachment(key: str):
@@ -40,7 +51,7 @@ def _submit(fn, user, *args) -> None:
         with session_scope(user.actor) as session:
             request = fn(session, user, *args)
     except changes.ChangeError as exc:
-        st.error(str(exc))
+        st.error(literal(exc))
     else:
         st.success(f"已提交{request.kind}申请（编号 {request.id}），等待审核。")
 
@@ -79,8 +90,12 @@ def submit_page() -> None:
         elif kind == "去世":
             death_date = st.date_input("去世日期", max_value=dt.date.today(), value=None)
         else:
-            # the ID number is typed anew, never shown in full here: left blank, it stays
+            # the ID number is typed anew, never shown in full here: left blank, it stays; so is
+            # the phone for a user who sees it masked (placeholder: the masked number)
+            masked = {"phone"} if not sees_full_numbers(user) else set()
             edits = {key: st.text_input("新的公民身份号码（不改请留空）", value="") if key == "id_number"
+                     else st.text_input(label, value="", placeholder=_unchanged(mask_phone(person.phone)))
+                     if key in masked
                      else st.text_input(label, value=getattr(person, key) or "")
                      for key, label in changes.CORRECTABLE.items()}
         reason = st.text_area("变动理由", max_chars=changes.MAX_REASON)
@@ -120,18 +135,27 @@ def review_page() -> None:
                    "区县": county_name(r.county_code), "提交人": r.submitted_by,
                    "提交时间": format_time(r.submitted_at), "理由": r.reason} for r in queue],
                  hide_index=True, width="stretch")
+    mine = [r.id for r in queue if r.submitted_by == user.username]  # nobody decides their own
+    queue = [r for r in queue if r.submitted_by != user.username]
+    if mine:
+        st.caption(f"您本人提交的申请（编号 {'、'.join(map(str, mine))}）须由其他审核人审核，不在下方列出。")
+    if not queue:
+        return
     chosen = st.selectbox("审核申请", [r.id for r in queue], key="queue_request",
                           format_func=lambda rid: f"编号 {rid}")
     request = next(r for r in queue if r.id == chosen)
     with st.container(border=True):
-        st.markdown(f"**{request.kind}** · {county_name(request.county_code)} · 提交人 {request.submitted_by}"
-                    f" · {format_time(request.submitted_at)}")
-        st.write(f"理由：{request.reason}")
+        st.markdown(f"**{literal(request.kind)}** · {literal(county_name(request.county_code))}"
+                    f" · 提交人 {literal(request.submitted_by)} · {format_time(request.submitted_at)}")
+        st.write(f"理由：{literal(request.reason)}")
         st.dataframe(changes.diff(request), hide_index=True, width="stretch")
-        if request.attachment_name:  # loaded only for the request on screen
-            with read_session() as session:
-                data = session.scalar(select(ChangeRequest.attachment).where(ChangeRequest.id == request.id))
-            st.download_button(f"下载附件 {request.attachment_name}", data,
+        if request.attachment_name:  # loaded on click, served once (core.downloads)
+            def attachment(request_id: int = request.id) -> bytes:
+                with read_session() as session:
+                    return session.scalar(select(ChangeRequest.attachment)
+                                          .where(ChangeRequest.id == request_id)) or b""
+            st.download_button(f"下载附件 {literal(request.attachment_name)}",
+                               private_file(attachment),
                                file_name=request.attachment_name, key=f"att_{request.id}")
         reject_reason = st.text_input("驳回理由（驳回时必填）", key=f"reject_reason_{request.id}",
                                       max_chars=changes.MAX_REASON)
@@ -158,7 +182,7 @@ def _decide(user, request_ids: list[int], approve: bool, reason: str | None = No
     if done:
         st.success(f"已{'通过' if approve else '驳回'} {done} 件。")
     for message in failed:
-        st.error(message)
+        st.error(literal(message))
 
 
 def my_requests_page() -> None:
@@ -180,6 +204,6 @@ def my_requests_page() -> None:
                 with session_scope(user.actor) as session:
                     changes.withdraw(session, user, rid)
             except changes.ChangeError as exc:
-                st.error(str(exc))
+                st.error(literal(exc))
             else:
                 st.success(f"已撤回编号 {rid}。")

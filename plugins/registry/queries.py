@@ -1,24 +1,62 @@
-"""Finding people: every filter, the sort and the page are done in SQL."""
+"""Finding people: every filter, the sort and the page are done in SQL.
+
+Searching by ID number is where a mask could be searched around (330182********123X shows the
+area and the last four; fragments of the middle would give the rest). So the filter knows who
+searches (``viewer``): without ``registry.view_sensitive`` an ID fragment matches only as the last
+4 characters or the whole number, in SQL, whichever page or plugin searches. And every ID search
+is counted and audited by :func:`record_id_search` (``search_id``), which a page calls before it
+searches: at most ``ID_SEARCH_LIMIT`` in ``ID_SEARCH_WINDOW`` per user who sees numbers masked.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, exists, false, func, select
 from sqlalchemy.orm import Session
 
+from core.audit import record
+from core.auth import CurrentUser
+from core.db import session_scope, utcnow
+from core.models import AuditEntry
+from core.permissions import PermissionDenied, require
+from core.plugins import get_host
 from plugins.registry.models import Honour, Person
 from plugins.registry.vocab import DECEASED
 
 PAGE_SIZE = 50
-ID_FRAGMENT = re.compile(r"^[0-9]{4,17}[0-9Xx]?$")
+ID_FRAGMENT = re.compile(r"^[0-9]{3,17}[0-9Xx]$")  # 4 to 18 characters: 123X is the end of one
+ID_LENGTH = 18
+# the shortest and longest end of a number a masking role may search by: the last 4, which the
+# mask shows anyway; a 5th or 6th character would tell the birth day (issue #9 asked for 4–6)
+MASKED_SUFFIX = (4, 4)
+ID_SEARCH_LIMIT = 20
+ID_SEARCH_WINDOW = dt.timedelta(minutes=10)
+SEARCH_ID = "search_id"  # the audit action of an ID search
+MASKED_ID_HINT = "只能按身份证号码的后 4 位或完整号码查找"
+ID_SEARCH_TOO_OFTEN = "身份证号码查找过于频繁，请 10 分钟后再试"
+
+
+def sees_full_numbers(user: CurrentUser | None) -> bool:
+    """Whether ``user`` sees ID numbers and phones in full (``registry.view_sensitive``)."""
+    return user is not None and get_host().allowed(user, "registry.view_sensitive")
+
+
+def masked_fragment(fragment: str) -> str:
+    """A searched fragment as the audit log keeps it: all but its last four characters hidden."""
+    return "*" * max(0, len(fragment) - 4) + fragment[-4:]
 
 
 @dataclass(frozen=True)
 class PersonFilter:
     """``text`` matches a name, its pinyin initials (zjg) or part of an ID number. Deceased
-    people are left out unless ``status`` is 去世 or ``include_deceased`` is set."""
+    people are left out unless ``status`` is 去世 or ``include_deceased`` is set.
+
+    ``viewer`` is who searches. Unless they hold ``registry.view_sensitive``, an ID fragment
+    matches only as the last 4 characters or the whole 18 (anything else finds nobody:
+    ``refusal`` says why); so does a filter without a viewer."""
 
     text: str = ""
     counties: tuple[str, ...] | None = None
@@ -27,12 +65,34 @@ class PersonFilter:
     status: str | None = None
     year: int | None = None
     include_deceased: bool = False
+    viewer: CurrentUser | None = None
+
+    @property
+    def id_fragment(self) -> str | None:
+        """The text as the part of an ID number it is searched as (upper case), or None."""
+        text = self.text.strip()
+        return text.upper() if ID_FRAGMENT.match(text) else None
+
+    @property
+    def refusal(self) -> str | None:
+        """MASKED_ID_HINT when the text is an ID fragment the viewer may not search by."""
+        fragment = self.id_fragment
+        if fragment is None or _suffix_or_whole(fragment) or sees_full_numbers(self.viewer):
+            return None
+        return MASKED_ID_HINT
 
     def apply(self, stmt: Select) -> Select:
         text = self.text.strip()
         if text:
-            if ID_FRAGMENT.match(text):
-                stmt = stmt.where(Person.id_number.contains(text.upper(), autoescape=True))
+            if (fragment := self.id_fragment) is not None:
+                if sees_full_numbers(self.viewer):
+                    stmt = stmt.where(Person.id_number.contains(fragment, autoescape=True))
+                elif len(fragment) == ID_LENGTH:
+                    stmt = stmt.where(Person.id_number == fragment)
+                elif _suffix_or_whole(fragment):
+                    stmt = stmt.where(Person.id_number.endswith(fragment, autoescape=True))
+                else:  # the start or the middle of a number: what the mask hides
+                    stmt = stmt.where(false())
             elif text.isascii() and text.isalpha():
                 stmt = stmt.where(Person.name_initials.startswith(text.lower(), autoescape=True))
             else:
@@ -56,6 +116,48 @@ class PersonFilter:
         return stmt
 
 
+def _suffix_or_whole(fragment: str) -> bool:
+    return len(fragment) == ID_LENGTH or MASKED_SUFFIX[0] <= len(fragment) <= MASKED_SUFFIX[1]
+
+
+def recent_id_searches(session: Session, username: str) -> int:
+    """How many ID searches ``username`` made in the last ID_SEARCH_WINDOW (from the audit log,
+    on its (actor, at) index: the count holds across reruns, browser sessions and servers)."""
+    return int(session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.actor == username, AuditEntry.at >= utcnow() - ID_SEARCH_WINDOW,
+        AuditEntry.action == SEARCH_ID)))
+
+
+def record_id_search(user: CurrentUser, flt: PersonFilter, seen: set | None = None) -> str | None:
+    """Count and audit a search by ID number before it runs (in its own transaction); return
+    the Chinese message refusing it (too many searches, or a fragment the user may not search
+    by: show it and search nothing), None to go on.
+
+    Text that is no ID fragment records nothing. A user who sees numbers masked may make
+    ID_SEARCH_LIMIT ID searches in ID_SEARCH_WINDOW, refused fragments included; each is an audit
+    entry ``search_id`` with the fragment masked but for its last four characters (it may be a
+    whole number). ``seen`` (a page keeps it per browser session) holds the searches already
+    counted, so that reruns of one search (paging, opening a record) count once.
+    """
+    fragment = flt.id_fragment
+    if fragment is None:
+        return None
+    key = (user.username, fragment)
+    refusal = PersonFilter(text=fragment, viewer=user).refusal
+    if seen is not None and key in seen:
+        return refusal
+    with session_scope(user.actor) as session:
+        if not sees_full_numbers(user) and recent_id_searches(session, user.username) >= ID_SEARCH_LIMIT:
+            return ID_SEARCH_TOO_OFTEN
+        shown = masked_fragment(fragment)
+        record(session, SEARCH_ID, table="registry_person",
+               after={"fragment": shown, "length": len(fragment), "refused": refusal is not None},
+               summary=f"按身份证号码查找 {shown}" + ("（不允许的片段，未查找）" if refusal else ""))
+    if seen is not None:
+        seen.add(key)
+    return refusal
+
+
 def count_people(session: Session, flt: PersonFilter) -> int:
     return int(session.scalar(flt.apply(select(func.count()).select_from(Person))))
 
@@ -74,3 +176,18 @@ def honours_of(session: Session, person_ids: list[int]) -> dict[int, list[Honour
                                   .order_by(Honour.year_awarded)):
         found[honour.person_id].append(honour)
     return found
+
+
+def sensitive_details(session: Session, user, person_id: int) -> tuple[str, str | None]:
+    """A person's full ID number and phone, audited (read_sensitive) at every call.
+
+    Needs ``registry.view_sensitive`` and the person's county: otherwise PermissionDenied
+    (无权执行此操作, or 找不到该人员 outside the user's counties, naming no one)."""
+    require(user, "registry.view_sensitive")
+    person = session.get(Person, person_id)
+    scope = user.visible_counties()
+    if person is None or scope is not None and person.county_code not in scope:
+        raise PermissionDenied("找不到该人员")
+    record(session, "read_sensitive", table="registry_person", row_id=person.id,
+           county=person.county_code, summary=f"查看 {person.name} 的完整身份证号码和电话")
+    return person.id_number, person.phone

@@ -1,0 +1,80 @@
+"""Payloads in the roster's data, in Chromium: shown as typed, and nothing fetched from outside."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import make_url
+
+from tests.helpers import PASSWORD
+from tests.test_browser import CHROMIUM, browser, running_server, settled, sign_in, wait_for  # noqa: F401
+from tests.test_literal_text import JOINER, PAYLOAD, add_payload_data
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                                reason="Debian's chromium is not installed (.ci/run installs it)")
+
+RENDERED = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  return {
+    text: main.innerText,
+    images: [...main.querySelectorAll('img')].map(i => i.getAttribute('src')).filter(s => !s.startsWith('data:')),
+    links: [...main.querySelectorAll('a[href]')].map(a => a.getAttribute('href')).filter(h => !h.startsWith('#')),
+    bold: [...main.querySelectorAll('strong, b')].map(b => b.innerText).filter(t => t.includes('粗体') || t === 'x'),
+    formulas: main.querySelectorAll('.katex').length,
+    coloured: main.querySelectorAll('.stMarkdownColoredText, .stMarkdownColoredBackground').length,
+    icons: main.querySelectorAll('[role="img"]').length,
+  };
+}"""
+
+
+def check(page, where: str, outside: list[str]) -> None:
+    page.wait_for_timeout(1000)  # let anything the page would load start loading
+    found = page.evaluate(RENDERED)
+    problems = {k: v for k, v in found.items() if k != "text" and v}
+    if PAYLOAD not in found["text"].replace(JOINER, ""):
+        problems["payload not shown as typed"] = found["text"]
+    if outside:
+        problems["requests outside the app"] = sorted(set(outside))
+    assert problems == {}, where
+
+
+def test_payloads_show_as_typed_and_the_browser_fetches_nothing_outside(roster_db, tmp_path, browser):  # noqa: F811
+    from core.db import dispose_engines
+
+    _person, pending = add_payload_data()
+    dispose_engines()  # everything in the one file the server starts from
+    with running_server(tmp_path, make_url(roster_db).database, "", "") as (url, _db):
+        page = browser.new_page()
+        outside = []
+        page.on("request", lambda r: None if r.url.startswith((url, "data:", "blob:"))
+                else outside.append(r.url))
+
+        page.goto(f"{url}/registry-review")
+        sign_in(page, "reviewer", PASSWORD)
+        wait_for(page, page.get_by_role("heading", name="审核队列"))
+        settled(page)
+        page.get_by_test_id("stSelectbox").filter(has_text="审核申请").click()
+        page.keyboard.type(f"编号 {pending}")
+        page.get_by_role("option", name=f"编号 {pending}", exact=True).click()
+        settled(page)
+        wait_for(page, page.get_by_test_id("stDownloadButton").first)
+        check(page, "审核队列", outside)
+        label = page.get_by_test_id("stDownloadButton").first.inner_text().replace(JOINER, "")
+        assert label == f"下载附件 {PAYLOAD}.pdf"
+
+        page.goto(f"{url}/registry-people")
+        settled(page)
+        page.get_by_role("textbox", name="搜索").fill("粗体")
+        page.get_by_role("textbox", name="搜索").press("Enter")
+        settled(page)
+        page.get_by_test_id("stSelectbox").filter(has_text="查看人员详情").click()
+        page.keyboard.type("粗体")
+        page.keyboard.press("Enter")
+        settled(page)
+        wait_for(page, page.get_by_text("工作单位："))
+        check(page, "人员名册", outside)
+        heading = page.get_by_test_id("stHeadingWithActionElements").filter(has_text="粗体").first
+        assert heading.inner_text().replace(JOINER, "").strip() == PAYLOAD
+        page.close()
+    assert outside == []  # 127.0.0.9 (the payload's images) was never asked for
