@@ -245,6 +245,25 @@ def test_copied_cookies_stop_working_when_their_session_ends(server_and_db, brow
     wait_for(page, page.get_by_role("textbox", name="用户名"))
     context.close()
 
+    # every other event that ends a session, each with a cookie taken just before it
+    url, admin = f"sqlite:///{db}", Actor("admin", "admin")
+
+    def after(username, *changes, actor=admin):
+        context, _page, cookie = _signed_in_cookie(server, browser, username)
+        context.close()
+        for change in changes:
+            with session_scope(actor, url=url) as s:
+                change(s)
+            assert not _opens_signed_in(server, browser, cookie), (username, change)
+
+    # disabled, then enabled again: the old cookie stays dead
+    after("staff_jd", lambda s: auth.update_user(s, "staff_jd", disabled=True),
+          lambda s: auth.update_user(s, "staff_jd", disabled=False))
+    after("staff_jd", lambda s: auth.update_user(s, "staff_jd", role="reviewer"))
+    after("staff_jd", lambda s: auth.update_user(s, "staff_jd", county_code="330127"))
+    after("staff_ca", lambda s: auth.change_own_password(s, "staff_ca", PASSWORD, "another-pass-2"),
+          actor=Actor("staff_ca", "staff", "330127"))  # their own change, in another browser
+
     # forged cookies are no cookie: the sign-in form, no error box
     claims = {"username": "admin", "exp_date": time.time() + 3600,
               "exp": int(time.time() + 3600), "gen": 0}
