@@ -42,7 +42,7 @@ COOKIE_EXPIRY_DAYS = 0.5  # a working day; the cookie is readable by scripts, ke
 
 # The default page's own pathname: it is served at "/" (see _streamlit_pages).
 HOME_URL_PATH = "jiangxin-home"
-ASKED_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+ASKED_NAME_RE = re.compile(r"^(?!\s)[^/]{1,100}(?<!\s)$")  # what st.Page takes as a url_path
 
 _schema_ok: set[str] = set()
 _schema_lock = threading.Lock()

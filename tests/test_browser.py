@@ -176,7 +176,7 @@ def test_no_deep_link_shows_page_not_found_signed_in_or_out(server, browser):
     # to /core-overview (or to a page that does not exist) said "Page not found" in English.
     context = browser.new_context()
     page = context.new_page()
-    paths = ["core-overview", "core-audit", "no-such-page", "jiangxin-home"]
+    paths = ["core-overview", "core-audit", "no-such-page", "jiangxin-home", "robots.txt", "%E4%BA%BA", "a%20b"]
     for path in paths:
         page.goto(f"{server}/{path}")
         settled(page)
