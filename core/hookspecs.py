@@ -2,8 +2,11 @@
 
 A plugin is a module (or package) with functions named after these hooks and decorated with
 ``core.hookspecs.hookimpl``. An implementation may accept any subset of the arguments. The host
-calls each plugin's implementation on its own and keeps going when one raises: the failure is
-shown on the 插件 page and by ``jiangxin plugins``.
+calls each plugin's implementation on its own and keeps going when one raises or returns
+something of the wrong type: the failure is shown on the 插件 page and by ``jiangxin plugins``.
+Core is called first, then ``@hookimpl(tryfirst=True)``, plain and ``@hookimpl(trylast=True)``
+implementations, each group in load order; hook wrappers (``wrapper=True``, ``hookwrapper=True``)
+are refused when the plugin is loaded.
 
 Hooks are grouped by phase: what a plugin *declares* (pages, models, migrations, permissions,
 metrics, spreadsheet tables), then what it *does* (demo data, permission checks, notifications).
@@ -75,7 +78,7 @@ def jiangxin_migrations() -> str | Path | None:
     The folder is an Alembic ``versions`` directory whose first revision has
     ``branch_labels = ("<plugin name>",)`` and ``down_revision = None``, plus
     ``depends_on = "core_0001"`` if it references core tables. ``jiangxin init-db``
-    upgrades every branch to its head.
+    upgrades every loaded branch to its head; a disabled plugin's revisions are left as they are.
 
     Example::
 

@@ -2,6 +2,10 @@
 
 ``jiangxin init-db`` calls :func:`upgrade`; the dashboard calls :func:`pending` at start and
 refuses to run on an out-of-date schema with a clear message.
+
+Only the loaded branches count: a disabled (or removed) plugin keeps its tables and its rows in
+``alembic_version``, which both functions leave alone, so the app starts without it and the
+plugin finds its data again when it is enabled.
 """
 
 from __future__ import annotations
@@ -9,8 +13,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from alembic import command
 from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
@@ -47,32 +51,69 @@ def alembic_config(host: PluginHost) -> Config:
     return cfg
 
 
+def _known(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.revision_map.get_revision(revision) is not None
+    except Exception:  # a revision of a plugin that is not loaded now (disabled or removed)
+        return False
+
+
+def _newest_known(script: ScriptDirectory, current) -> tuple[str, ...]:
+    """The recorded revisions a loaded branch provides, less those another one already implies
+    (a head recorded in its own row next to a plugin revision that depends on it)."""
+    known = [rev for rev in current if _known(script, rev)]
+    implied = {r.revision for rev in known for r in script.iterate_revisions(rev, "base")
+               if r.revision != rev}
+    return tuple(rev for rev in known if rev not in implied)
+
+
+def unloaded_revisions(engine: Engine, host: PluginHost) -> list[str]:
+    """Revisions recorded in ``alembic_version`` that no loaded branch provides: those of
+    disabled or removed plugins (kept, never touched)."""
+    script = ScriptDirectory.from_config(alembic_config(host))
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_heads()
+    return sorted(rev for rev in current if not _known(script, rev))
+
+
 def upgrade(engine: Engine, host: PluginHost) -> None:
-    """Bring every branch (core and each plugin) to its head."""
+    """Bring every loaded branch (core and each loaded plugin) to its head.
+
+    Rows of ``alembic_version`` whose revision no loaded branch provides (a disabled plugin's)
+    are left as they are: Alembic is shown only the known ones. Afterwards each loaded head is
+    recorded in a row of its own, so that a plugin revision that depends on it (Alembic keeps
+    only the dependent one) cannot hide it once that plugin is disabled.
+    """
     cfg = alembic_config(host)
+    script = ScriptDirectory.from_config(cfg)
+
+    def upgrade_known(current, context):
+        return script._upgrade_revs("heads", _newest_known(script, current))
+
     try:
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "heads")
+            with EnvironmentContext(cfg, script, fn=upgrade_known, destination_rev="heads"):
+                script.run_env()
+            context = MigrationContext.configure(conn)
+            recorded = set(context.get_current_heads())
+            for head in script.get_heads():
+                if head not in recorded:
+                    conn.execute(context._version.insert().values(version_num=head))
     except CommandError as exc:
-        # Typically a revision of a plugin that is disabled or removed: Alembic needs every
-        # branch recorded in alembic_version to be present.
-        raise SchemaOutOfDate(
-            f"cannot upgrade the database: {exc}. Enable (or reinstall) the plugin that owns "
-            "that revision, then run `jiangxin init-db` again.") from exc
+        raise SchemaOutOfDate(f"cannot upgrade the database: {exc}") from exc
 
 
 def pending(engine: Engine, host: PluginHost) -> list[str]:
-    """Heads not applied to the database (empty when the schema is current)."""
+    """Heads of the loaded branches not applied to the database (empty when the schema is
+    current). Revisions of plugins not loaded now are ignored."""
     script = ScriptDirectory.from_config(alembic_config(host))
     with engine.connect() as conn:
         current = set(MigrationContext.configure(conn).get_current_heads())
     applied = set()
     for rev in current:
-        try:
+        if _known(script, rev):
             applied.update(r.revision for r in script.iterate_revisions(rev, "base"))
-        except Exception:  # noqa: S112 - a branch of a plugin that is not loaded now
-            continue
     return sorted(h for h in script.get_heads() if h not in applied)
 
 

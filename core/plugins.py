@@ -8,7 +8,12 @@ Plugins come from four places, in this order:
 
 Each plugin is imported, registered and asked for each declaration on its own: one that fails is
 recorded with its error (for the 插件 page and ``jiangxin plugins``) and the others carry on.
+What a hook returns is checked in the same per-plugin guard: a wrong type (a permission given
+as a string, a page that is not a ``Page``) is that plugin's problem, never the host's.
 With ``JIANGXIN_STRICT_PLUGINS=1`` the first failure is raised instead (CI).
+
+Implementations are called one at a time in load order (core first), then by ``tryfirst`` and
+``trylast``; hook wrappers (``wrapper=True``, ``hookwrapper=True``) are refused at registration.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from sqlalchemy.orm import Session
 from core import __version__, hookspecs
 from core.config import Settings, load_settings
 from core.pages import URL_PATH_RE, Page
+from core.permissions import Permission
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +72,119 @@ class PluginRecord:
 
 def _short_error(exc: BaseException) -> str:
     return "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+
+# --- what each hook may return ----------------------------------------------------------------
+# Each checker returns None when a value is acceptable, else what is wrong with it (Chinese, for
+# the 插件 page). A declaration hook returns a list (or None); each item is checked on its own.
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text[:60] + '…' if len(text) > 60 else text}"
+
+
+def _wrong_fields(obj: Any, fields: dict[str, tuple]) -> str | None:
+    for name, types in fields.items():
+        value = getattr(obj, name, None)
+        if not isinstance(value, types):
+            return f"{type(obj).__name__}.{name} 是 {_shown(value)}"
+    return None
+
+
+def _check_page(page: Any) -> str | None:
+    if not isinstance(page, Page):
+        return f"{_shown(page)} 不是 Page"
+    if not (callable(page.target) or isinstance(page.target, str | Path)):
+        return f"Page.target 是 {_shown(page.target)}，应为函数或脚本路径"
+    return _wrong_fields(page, {"url_path": (str,), "title": (str,), "section": (str,),
+                                "icon": (str, type(None)), "permission": (str, type(None)),
+                                "order": (int,), "default": (bool,)})
+
+
+def _check_permission(perm: Any) -> str | None:
+    if not isinstance(perm, Permission):
+        return f"{_shown(perm)} 不是 Permission"
+    if not all(isinstance(role, str) for role in perm.roles):
+        return f"Permission.roles 只能含角色名（字符串）: {_shown(perm.roles)}"
+    return _wrong_fields(perm, {"name": (str,), "label": (str,)})
+
+
+def _check_metric(metric: Any) -> str | None:
+    from core.metrics import Metric  # core.metrics imports SQLAlchemy only; kept lazy all the same
+
+    if not isinstance(metric, Metric):
+        return f"{_shown(metric)} 不是 Metric"
+    if not callable(metric.compute):
+        return f"Metric.compute 是 {_shown(metric.compute)}，应为函数"
+    return _wrong_fields(metric, {"key": (str,), "title": (str,),
+                                  "tables": (frozenset, set, type(None)),
+                                  "permission": (str, type(None)), "link": (str, type(None)),
+                                  "order": (int,)})
+
+
+def _check_table(table: Any) -> str | None:
+    from core.spreadsheets import SpreadsheetTable
+
+    if not isinstance(table, SpreadsheetTable):
+        return f"{_shown(table)} 不是 SpreadsheetTable"
+    return _wrong_fields(table, {"name": (str,), "title": (str,),
+                                 "permission": (str, type(None))})
+
+
+def _check_model(model: Any) -> str | None:
+    from sqlalchemy import Table
+
+    if not (isinstance(model, type) and isinstance(getattr(model, "__table__", None), Table)):
+        return f"{_shown(model)} 不是 SQLAlchemy 模型类（core.db.Base 的子类）"
+    return None
+
+
+def _check_migrations(path: Any) -> str | None:
+    if path is None or isinstance(path, str | Path):
+        return None
+    return f"{_shown(path)} 不是迁移目录的路径（str 或 Path）"
+
+
+def _check_verdict(verdict: Any) -> str | None:
+    return None if verdict is None or isinstance(verdict, bool) else f"{_shown(verdict)} 不是 True、False 或 None"
+
+
+LIST_RESULTS = {
+    "jiangxin_pages": (_check_page, "Page"),
+    "jiangxin_permissions": (_check_permission, "Permission"),
+    "jiangxin_metrics": (_check_metric, "Metric"),
+    "jiangxin_spreadsheet_tables": (_check_table, "SpreadsheetTable"),
+    "jiangxin_models": (_check_model, "模型类"),
+}
+SINGLE_RESULTS = {
+    "jiangxin_migrations": _check_migrations,
+    "jiangxin_check_permission": _check_verdict,
+}
+
+
+def result_problems(hook_name: str, result: Any) -> tuple[Any, list[str]]:
+    """``result`` with what is of the wrong type left out, and what was wrong (for the report).
+
+    A single value of the wrong type becomes None (a permission verdict: no verdict, which
+    ``allowed`` takes as a failure and refuses); a list keeps its good items.
+    """
+    if hook_name in SINGLE_RESULTS:
+        problem = SINGLE_RESULTS[hook_name](result)
+        return (result, []) if problem is None else (None, [f"{hook_name} 返回的 {problem}；已忽略"])
+    if hook_name not in LIST_RESULTS or result is None:
+        return result, []
+    check, kind = LIST_RESULTS[hook_name]
+    if not isinstance(result, list | tuple):
+        return [], [f"{hook_name} 返回了 {_shown(result)}，应为 {kind} 的列表；已忽略"]
+    kept, problems = [], []
+    for item in result:
+        problem = check(item)
+        if problem is None:
+            kept.append(item)
+        else:
+            problems.append(f"{hook_name} 返回的 {problem}；已忽略")
+    return kept, problems
 
 
 class PluginHost:
@@ -148,7 +267,8 @@ class PluginHost:
             self.pm.register(module, name=name)
             try:
                 self.pm.check_pending()
-            except pluggy.PluginValidationError:
+                _refuse_wrappers(self.pm, name)
+            except (pluggy.PluginValidationError, PluginError):
                 self.pm.unregister(name=name)
                 raise
             record.hooks = sorted(impl_name for impl_name in dir(module)
@@ -162,17 +282,31 @@ class PluginHost:
 
     # --- calling hooks one plugin at a time -----------------------------------------------
 
+    def ordered_impls(self, hook_name: str) -> list:
+        """``hook_name``'s implementations in calling order: core's, then the plugins'
+        ``tryfirst`` ones, the plain ones and the ``trylast`` ones, each group in load order.
+
+        Core stays first whatever a plugin asks: where the first declaration of a name wins,
+        no plugin can take one of core's by asking to go first.
+        """
+        order = {name: i for i, name in enumerate(self.records)}
+        impls = getattr(self.pm.hook, hook_name).get_hookimpls()
+        return sorted(impls, key=lambda impl: (
+            impl.plugin_name != "core", 0 if impl.tryfirst else 2 if impl.trylast else 1,
+            order.get(impl.plugin_name, len(order))))
+
     def call_each(self, hook_name: str, *, savepoints: Session | None = None,
                   **kwargs: Any) -> list[tuple[str, Any]]:
-        """Call ``hook_name`` on each plugin in load order; return ``(plugin, result)`` pairs.
+        """Call ``hook_name`` on each plugin in order (see :meth:`ordered_impls`); return
+        ``(plugin, result)`` pairs.
 
-        A plugin whose implementation raises is left out and its error is recorded. With
-        ``savepoints``, each call runs in a SAVEPOINT of that session, so a failing plugin's
-        writes are undone and the others' are kept.
+        A plugin whose implementation raises is left out and its error is recorded; so is what
+        it returned of the wrong type (see :func:`result_problems`: the good items of a list are
+        kept). With ``savepoints``, each call runs in a SAVEPOINT of that session, so a failing
+        plugin's writes are undone and the others' are kept. In strict mode both are raised.
         """
         results = []
-        hook = getattr(self.pm.hook, hook_name)
-        for impl in hook.get_hookimpls():  # registration order (pluggy *calls* them reversed)
+        for impl in self.ordered_impls(hook_name):
             args = {a: kwargs[a] for a in impl.argnames}
             try:
                 if savepoints is None:
@@ -185,6 +319,13 @@ class PluginHost:
                 if self.settings.strict_plugins:
                     raise PluginError(f"plugin {impl.plugin_name}: {hook_name} failed") from exc
                 continue
+            result, problems = result_problems(hook_name, result)
+            for problem in problems:
+                self.report(impl.plugin_name, problem)
+            if problems and self.settings.strict_plugins:
+                raise PluginError(f"plugin {impl.plugin_name}: {problems[0]}")
+            if problems and hook_name in SINGLE_RESULTS:
+                continue  # no usable result: as if it had raised
             results.append((impl.plugin_name, result))
         return results
 
@@ -285,23 +426,28 @@ class PluginHost:
     # --- questions pages ask ----------------------------------------------------------------
 
     def allowed(self, user, permission: str | None) -> bool:
-        """Whether ``user`` holds ``permission`` (None: any signed-in user)."""
-        if user is None:
-            return False
-        if permission is None:
-            return True
-        impls = self.pm.hook.jiangxin_check_permission.get_hookimpls()
-        verdicts = [v for _, v in self.call_each("jiangxin_check_permission",
-                                                   user=user, permission=permission)]
-        if False in verdicts or len(verdicts) < len(impls):
-            return False  # a veto, or a checker that failed: fail closed
-        if True in verdicts:
-            return True
-        declared = self.permissions.get(permission)
-        return declared is not None and user.role in declared.roles
+        """Whether ``user`` holds ``permission``: the decision is
+        :func:`core.permissions.allowed`'s (kept here for the pages and plugins that ask)."""
+        from core.permissions import allowed
+
+        return allowed(self, user, permission)
 
     def failed(self) -> list[PluginRecord]:
         return [r for r in self.records.values() if r.status == "failed" or r.problems]
+
+
+def _refuse_wrappers(pm: pluggy.PluginManager, name: str) -> None:
+    """Hook wrappers would wrap the host's own per-plugin calls, which never go through
+    pluggy's chain: refuse them with the reason rather than let them crash or be ignored."""
+    plugin = pm.get_plugin(name)
+    wrappers = sorted(caller.name for caller in pm.get_hookcallers(plugin) or ()
+                      for impl in caller.get_hookimpls()
+                      if impl.plugin_name == name and (impl.wrapper or impl.hookwrapper))
+    if wrappers:
+        raise PluginError(
+            f"hook wrappers are not supported: {', '.join(wrappers)} (wrapper=True or "
+            "hookwrapper=True); the host calls each plugin's implementation on its own, so "
+            "return your declarations plainly (use tryfirst/trylast to choose the order)")
 
 
 def _import_dropin(name: str, path: Path, package_dir: Path | None = None) -> ModuleType:
