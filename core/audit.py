@@ -24,6 +24,7 @@ from sqlalchemy import event, func, insert, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.db import utcnow
 from core.models import AuditEntry, DataVersion
 
@@ -218,7 +219,8 @@ def _write_audit(session: Session, _ctx) -> None:
 
 @dataclass(frozen=True)
 class AuditFilter:
-    """What the 审计日志 page filters by; None means any. Dates are inclusive, in UTC."""
+    """What the 审计日志 page filters by; None means any. Dates are inclusive, and are the users'
+    local days (JIANGXIN_TIME_ZONE, see core.clock), as the page shows times."""
 
     actor: str | None = None
     county: str | None = None
@@ -235,10 +237,9 @@ class AuditFilter:
         if self.table:
             stmt = stmt.where(AuditEntry.table_name == self.table)
         if self.since:
-            stmt = stmt.where(AuditEntry.at >= dt.datetime.combine(self.since, dt.time()))
+            stmt = stmt.where(AuditEntry.at >= clock.local_day_bounds(self.since)[0])
         if self.until:
-            end = dt.datetime.combine(self.until + dt.timedelta(days=1), dt.time())
-            stmt = stmt.where(AuditEntry.at < end)
+            stmt = stmt.where(AuditEntry.at < clock.local_day_bounds(self.until)[1])
         return stmt
 
 

@@ -71,8 +71,15 @@ def _writes(ctx: MetricContext) -> MetricResult:
     import altair as alt
     import pandas as pd
 
-    since = dt.datetime.now() - dt.timedelta(days=30)
-    day = func.date(AuditEntry.at)
+    from core import clock
+
+    # the last 30 local days, grouped by local day (the zone's offset now: Beijing has no DST)
+    since = clock.local_day_bounds(clock.today() - dt.timedelta(days=29))[0]
+    seconds = int(clock.now_local().utcoffset().total_seconds())
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        day = func.date(AuditEntry.at + func.make_interval(0, 0, 0, 0, 0, 0, seconds))
+    else:
+        day = func.date(AuditEntry.at, f"{seconds:+d} seconds")
     stmt = (select(day, func.count()).where(AuditEntry.at >= since)
             .where(ctx.county_filter(AuditEntry.county_code)).group_by(day).order_by(day))
     rows = [{"日期": str(d), "操作数": n} for d, n in ctx.session.execute(stmt)]

@@ -15,6 +15,7 @@
 | JIANGXIN_XLSX_MAX_ROWS | 200000 | last row of any worksheet |
 | JIANGXIN_XLSX_MAX_COLUMNS | 200 | last column of any worksheet |
 | JIANGXIN_XLSX_MAX_CELLS | 3000000 | cells of a worksheet, and its range (last row × last column) |
+| JIANGXIN_TIME_ZONE | Asia/Shanghai | the users' time zone (IANA name): "today", "this year", days in filters, times shown |
 """
 
 from __future__ import annotations
@@ -22,12 +23,18 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 MIN_COOKIE_KEY_LENGTH = 32
 MIN_COOKIE_KEY_CHARS = 10  # distinct characters: token_urlsafe(48) has about 40
 # Keys that appear in docs and examples: refusing them keeps a copy-pasted key out of production.
 KNOWN_PLACEHOLDER_KEYS = frozenset({"", "some_key", "change-me", "changeme", "secret"})
+
+
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+MIN_UPLOAD_MB = 5  # a roster attachment (plugins/registry/changes.py MAX_ATTACHMENT_BYTES)
 
 
 class ConfigError(Exception):
@@ -50,6 +57,13 @@ class Settings:
     xlsx_max_rows: int = 200_000
     xlsx_max_columns: int = 200
     xlsx_max_cells: int = 3_000_000
+    time_zone: str = DEFAULT_TIME_ZONE
+
+    @property
+    def max_upload_mb(self) -> int:
+        """Streamlit's server.maxUploadSize: the largest file the app accepts, a spreadsheet of
+        xlsx_max_file_mb, and never below the 5 MB a roster attachment may have."""
+        return max(self.xlsx_max_file_mb, MIN_UPLOAD_MB)
 
     def require_cookie_key(self) -> str:
         """Return the cookie key, or raise ConfigError when it is missing or weak.
@@ -88,6 +102,20 @@ def _positive(name: str, default: int) -> int:
     if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise ConfigError(f"{name} must be a whole number of at least 1 (got {raw!r})")
     return int(raw)
+
+
+def time_zone() -> ZoneInfo:
+    """The users' time zone (JIANGXIN_TIME_ZONE); ConfigError when the name is unknown."""
+    return _zone(os.environ.get("JIANGXIN_TIME_ZONE", "").strip() or DEFAULT_TIME_ZONE)
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError, OSError) as exc:  # ZoneInfoNotFoundError is a KeyError
+        raise ConfigError(f"JIANGXIN_TIME_ZONE must be a time zone name such as "
+                          f"{DEFAULT_TIME_ZONE} (got {name!r})") from exc
 
 
 def _demo_cookie_key(var_dir: Path) -> str:
@@ -134,4 +162,5 @@ def load_settings() -> Settings:
         xlsx_max_rows=_positive("JIANGXIN_XLSX_MAX_ROWS", Settings.xlsx_max_rows),
         xlsx_max_columns=_positive("JIANGXIN_XLSX_MAX_COLUMNS", Settings.xlsx_max_columns),
         xlsx_max_cells=_positive("JIANGXIN_XLSX_MAX_CELLS", Settings.xlsx_max_cells),
+        time_zone=time_zone().key,
     )

@@ -15,7 +15,9 @@ class MetricContext:
     """What a metric is computed for.
 
     ``counties`` is the county filter already narrowed to the user's scope: None means the whole
-    city; ``year`` None means all years. Use :meth:`county_filter` on a county column.
+    city; ``year`` None means all years. Use :meth:`county_filter` on a county column. A metric
+    that counts "this year" takes it from :func:`core.clock.this_year` (Beijing time) and compares
+    timestamps with :func:`core.clock.local_year_bounds`, never the server's clock or UTC.
     """
 
     session: Session

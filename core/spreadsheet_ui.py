@@ -15,6 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from core import clock
 from core.cells import YearMonth
 from core.downloads import private_file
 from core.excel import error_report_bytes, export_file, template_bytes
@@ -64,10 +65,12 @@ def import_panel(table_name: str) -> None:
                        mime=XLSX_MIME, key=f"template-{table.name}")
     upload = st.file_uploader(f"上传{table.title}（.xlsx）", type=["xlsx"], key=f"upload-{table.name}")
     if upload is None:
+        _forget_imports(table.name)  # the uploader was cleared
         return
     data = upload.getvalue()
     digest = hashlib.sha256(data).hexdigest()[:16]
     state_key = f"import-{table.name}-{digest}"
+    _forget_imports(table.name, keep=state_key)  # another file's check or result is finished with
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "upload.xlsx"
         path.write_bytes(data)
@@ -98,6 +101,14 @@ def import_panel(table_name: str) -> None:
                 st.success(f"已导入 {result.written} 行{skipped}。")
             else:  # the data changed between the check and the import
                 _show_check(table, result)
+
+
+def _forget_imports(table_name: str, keep: str | None = None) -> None:
+    """Drop this table's import checks and results from the session, but ``keep``: a session
+    that uploads file after file holds one check (or the "done" mark of the last import)."""
+    prefix = f"import-{table_name}-"
+    for key in [k for k in st.session_state.keys() if k.startswith(prefix) and k != keep]:
+        del st.session_state[key]
 
 
 def _show_check(table, result) -> None:
@@ -142,5 +153,5 @@ def export_button(table: str | SpreadsheetTable, label: str = "导出 Excel", *,
         st.session_state[kept] = (key, count, buffer.getvalue())
     made_for, count, data = st.session_state.get(kept, (None, 0, b""))
     if made_for == key:
-        st.download_button(f"下载（{count} 行）", private_file(lambda: data), file_name=f"{table.title}-{dt.date.today():%Y%m%d}.xlsx",
+        st.download_button(f"下载（{count} 行）", private_file(lambda: data), file_name=f"{table.title}-{clock.today():%Y%m%d}.xlsx",
                            mime=XLSX_MIME, key=key + "-download")

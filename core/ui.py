@@ -51,9 +51,9 @@ def page_link(url_path: str, label: str, **kwargs) -> bool:
 
 
 def format_time(value) -> str:
-    """A stored (naive UTC) timestamp as Beijing time, to the second."""
-    import datetime as dt
+    """A stored (naive UTC) timestamp in the users' time zone (JIANGXIN_TIME_ZONE), to the second."""
+    from core import clock
 
     if value is None:
         return ""
-    return (value + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
+    return clock.to_local(value).strftime("%Y-%m-%d %H:%M:%S")

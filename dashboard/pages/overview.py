@@ -3,10 +3,9 @@
 ``?wall=1`` is the wall-screen mode for the office display: no filters, no sidebar.
 """
 
-import datetime as dt
-
 import streamlit as st
 
+from core import clock
 from core.counties import county_name, load_counties
 from core.downloads import private_file
 from core.ui import host, page_link, require
@@ -15,7 +14,7 @@ from dashboard.overview_data import compute_tiles, log_download, overview_workbo
 user = require("core.overview")
 wall = st.query_params.get("wall") == "1"
 metrics = [m for m in host().metrics.values() if host().allowed(user, m.permission)]
-this_year = dt.date.today().year
+this_year = clock.this_year()
 
 if wall:
     st.markdown("## 匠心 · 劳模工匠协会 总览")
@@ -52,12 +51,12 @@ def tiles() -> None:
                 st.altair_chart(result.chart, width="stretch")
             if metric.link and not wall:
                 page_link(metric.link, label="查看明细 →")
-    now = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).strftime("%H:%M:%S")
+    now = clock.now_local().strftime("%H:%M:%S")
     st.caption(f"上次刷新：{now}（每 60 秒自动刷新）")
     if not wall and results:
         sheets = sum(result is not None for _, result in results)
         st.download_button("下载总览 Excel", data=private_file(lambda: overview_workbook(results)[1]),
-                           file_name=f"总览-{dt.date.today():%Y%m%d}.xlsx",
+                           file_name=f"总览-{clock.today():%Y%m%d}.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            on_click=log_download, args=(user, sheets))
 

@@ -84,11 +84,12 @@ def pending_changes(ctx: MetricContext) -> MetricResult:
 
 
 def approvals(ctx: MetricContext) -> MetricResult:
-    import datetime as dt
     import statistics
 
-    year = ctx.year or dt.date.today().year
-    start, end = dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1)
+    from core import clock
+
+    year = ctx.year or clock.this_year()  # the year in the users' time zone, and its bounds
+    start, end = clock.local_year_bounds(year)
     stmt = (select(ChangeRequest.submitted_at, ChangeRequest.decided_at)
             .where(ChangeRequest.state == "已通过", ChangeRequest.decided_at >= start,
                    ChangeRequest.decided_at < end)
