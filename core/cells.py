@@ -7,6 +7,7 @@ the clean value, or raises :class:`CellError` with a reason in Chinese for the e
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -14,6 +15,7 @@ from functools import lru_cache
 from operator import mul
 from typing import Any, NamedTuple
 
+from core import clock
 from core.counties import county_lookup
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -98,7 +100,10 @@ def parse_integer(value: Any) -> int:
         raise CellError(f"应为整数，不能是 {value}")
     text = clean_token(value).replace(",", "")
     if re.fullmatch(r"[+-]?\d+", text):
-        return int(text)
+        try:
+            return int(text)
+        except ValueError:  # more digits than int() converts (4,300): no integer a cell means
+            raise CellError(f"应为整数，不能是 {len(text)} 位的数字") from None
     raise CellError(f"应为整数，不能是“{text}”")
 
 
@@ -130,6 +135,8 @@ def parse_date(value: Any, *, month_ok: bool = False) -> dt.date | YearMonth:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, float) and not value.is_integer():
+        if not math.isfinite(value) or "e" in repr(value):  # nan, inf, 1e-05: no date
+            raise CellError(f"无法识别的日期“{value}”，请写成 1968-05-03 或 1968年5月3日")
         # 1968.05 typed into a number cell: the month is in the decimals, but 1968.1 could
         # have been 1968.10 before Excel dropped the zero.
         year_text, month_text = repr(value).split(".")
@@ -170,6 +177,8 @@ def parse_county(value: Any, lookup: dict[str, str] | None = None) -> str:
 def parse_phone(value: Any) -> str:
     if value.__class__ is str and MOBILE_AS_TYPED.fullmatch(value):
         return value  # a mobile number as typed, the usual case: nothing to clean
+    if isinstance(value, float) and not math.isfinite(value):
+        raise CellError(f"“{value}”不是有效的手机号或座机号")
     if isinstance(value, float | int) and not isinstance(value, bool):
         value = str(int(value))  # 11 digits survive Excel's number cells
     text = clean_token(value).replace(" ", "")
@@ -198,7 +207,7 @@ def parse_id_number(value: Any, today: dt.date | None = None) -> str:
     if len(text) != 18 or not text[:17].isdigit() or not (text[17].isdigit() or text[17] == "X"):
         raise CellError(f"“{text}”不是 18 位身份证号码")
     birth = _id_birth(text[6:14])
-    if not dt.date(1900, 1, 1) <= birth <= (today or dt.date.today()):
+    if not dt.date(1900, 1, 1) <= birth <= (today or clock.today()):
         raise CellError(f"身份证号码中的出生日期 {birth} 不合理")
     if id_check_char(text[:17]) != text[17]:
         raise CellError("身份证号码校验位不对，请核对是否抄错")

@@ -32,10 +32,10 @@ from core.db import (
     sqlite_file,
 )
 from core.grants import grant_app_role, require_roles
-from core.migrate import SchemaOutOfDate, check_schema, upgrade
+from core.migrate import SchemaOutOfDate, check_schema, unloaded_revisions, upgrade
 from core.models import ROLE_LABELS, ROLES, User
 from core.permissions import PermissionDenied
-from core.plugins import SOURCE_LABELS, get_host
+from core.plugins import SOURCE_LABELS, PluginError, get_host
 from core.xlsx_import import UnreadableFile
 
 DEMO_PASSWORD = "jiangxin-demo"
@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.func(args) or 0
-    except (Refused, auth.AccountError, ConfigError, SchemaOutOfDate, PermissionDenied) as exc:
+    except (Refused, auth.AccountError, ConfigError, SchemaOutOfDate, PermissionDenied,
+            PluginError) as exc:  # PluginError: a broken plugin in strict mode
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except (Usage, UnreadableFile) as exc:
@@ -195,6 +196,9 @@ def cmd_run(args) -> int:
         "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
         # A set address also stops Streamlit from asking an outside host for our public IP.
         "--browser.serverAddress", os.environ.get("STREAMLIT_BROWSER_SERVER_ADDRESS", "localhost"),
+        # no upload larger than the largest file the app accepts: a spreadsheet (the roster's
+        # attachments, at most 5 MB, are checked by their size before they are read)
+        "--server.maxUploadSize", str(settings.max_upload_mb),
     ]
     streamlit_cli.main()  # the Streamlit server, in this process, until it stops
     return 0
@@ -228,6 +232,8 @@ def cmd_init_db(args) -> int:
     print(f"database at head: {get_engine().url.render_as_string(hide_password=True)}")
     for plugin, path in host.migration_dirs.items():
         print(f"  {plugin}: {path}")
+    for revision in unloaded_revisions(get_engine(), host):
+        print(f"  kept: {revision} (a plugin that is not loaded now: its tables are left as they are)")
     return 0
 
 

@@ -26,11 +26,12 @@ import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy import Engine, MetaData, create_engine, event, make_url
+from sqlalchemy import JSON, Engine, MetaData, create_engine, event, make_url
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.pool import StaticPool
 
@@ -53,9 +54,16 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# A JSON column for models: JSON on SQLite, JSONB on PostgreSQL (``mapped_column(JSONType)``).
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
 def utcnow() -> datetime:
-    """Now, as a naive UTC datetime (what every timestamp column stores)."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Now, as a naive UTC datetime (what every timestamp column stores); read through
+    :mod:`core.clock`, so a test that freezes the clock freezes this too."""
+    from core import clock
+
+    return clock.utcnow()
 
 
 class DatabaseUnavailable(RuntimeError):

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, String, Text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, utcnow
+from core.db import Base, JSONType, utcnow
 
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+# JSONType lived here; core.db.JSONType is its public home, and importing it from here still works
 
 ROLES = ("admin", "reviewer", "staff", "manager")
 ROLE_LABELS = {"admin": "管理员", "reviewer": "审核员", "staff": "区县工作人员", "manager": "领导"}

@@ -63,6 +63,13 @@ class Column:
 RowProblem = tuple[str | None, str]
 
 
+class RowsRefused(Exception):
+    """Raised by a table's ``write_rows`` to refuse the rows it was given: the message (Chinese,
+    shown as is) becomes a problem of the import and nothing of it is written. Any other
+    exception from ``write_rows`` is a bug: it is logged and propagates, and nothing is written
+    either."""
+
+
 @dataclass(frozen=True)
 class SpreadsheetTable:
     """A table offered for template, import and export; ``name`` is unique across plugins.

@@ -9,10 +9,10 @@ Reading uses python-calamine (about ten times faster than openpyxl, see docs/per
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import gc
 import itertools
+import logging
 import threading
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -23,12 +23,14 @@ from typing import Any
 
 import python_calamine
 
-from core import cells
+from core import cells, clock
 from core.audit import Actor, record
 from core.counties import county_lookup, county_name
 from core.db import session_scope
 from core.permissions import require, scoped_counties
-from core.spreadsheets import Column, SpreadsheetTable
+from core.spreadsheets import Column, RowsRefused, SpreadsheetTable
+
+log = logging.getLogger(__name__)
 
 HEADER_SCAN_ROWS = 30
 NOTE_PREFIXES = ("填表人", "填报人", "制表人", "制表", "审核人", "负责人", "联系人", "联系电话",
@@ -217,7 +219,7 @@ def _parser(column: Column) -> Callable[[Any], Any]:
         return lambda v: cells.parse_county(v, lookup)
     if kind == "phone":
         return cells.parse_phone
-    today = dt.date.today()
+    today = clock.today()  # the users' date (core.clock)
     return lambda v: cells.parse_id_number(v, today)
 
 
@@ -519,7 +521,7 @@ def import_file(table: SpreadsheetTable, path: str | Path, actor: Actor, *,
 
 
 class WriteRefused(Exception):
-    """A table's write_rows refused the batch (it raised ValueError); the transaction is undone."""
+    """A table's write_rows refused the batch (it raised RowsRefused); the transaction is undone."""
 
 
 def _write(table, actor, dry_run, progress, valid, numbers, keys, result, counties) -> None:
@@ -538,8 +540,11 @@ def _write(table, actor, dry_run, progress, valid, numbers, keys, result, counti
             batch = [dict(zip(keys, values, strict=True)) for values in valid[start:start + BATCH]]
             try:
                 table.write_rows(session, batch, actor)
-            except ValueError as exc:
+            except RowsRefused as exc:  # the plugin's own refusal: a problem for the user
                 raise WriteRefused(str(exc)) from exc
+            except Exception:  # a bug in the plugin: logged, raised, and the transaction undone
+                log.exception("import into %s: write_rows failed", table.name)
+                raise
             result.written += len(batch)
             if progress:
                 progress(result.rows + start)

@@ -299,4 +299,6 @@ def _run_page(host: PluginHost, user: auth.CurrentUser, current, plugin: str, pa
         st.error(database_problem(exc))
     except Exception as exc:  # a page's bug stays on its page; details go to the server log
         host.report(plugin, f"页面 {page.url_path} 出错: {type(exc).__name__}: {exc}", exc)
+        if host.settings.strict_plugins:
+            raise  # strict mode (CI): the error itself, so AppTest's at.exception shows it
         st.error("页面出错，已记录。请稍后再试或联系管理员。")

@@ -17,7 +17,7 @@ PG_ENV = "JIANGXIN_TEST_POSTGRES_URL"
 
 _ENV_KEYS = ("JIANGXIN_DATABASE_URL", "JIANGXIN_PLUGIN_PATH", "JIANGXIN_DISABLED_PLUGINS",
              "JIANGXIN_COOKIE_KEY", "JIANGXIN_DEMO", "JIANGXIN_COUNTIES_FILE",
-             "JIANGXIN_STRICT_PLUGINS", "JIANGXIN_VAR_DIR")
+             "JIANGXIN_STRICT_PLUGINS", "JIANGXIN_VAR_DIR", "JIANGXIN_TIME_ZONE")
 
 
 def _set_env(monkeypatch, var_dir: Path, plugin_path: str = str(TEST_PLUGINS)) -> None:
@@ -182,8 +182,13 @@ def roster_db(env, roster_template, monkeypatch) -> str:
 @pytest.fixture(autouse=True)
 def fresh_plugin_host():
     """Each test gets its own plugin host: problems recorded at run time (a page that crashed)
-    stay with the test that caused them. Plugin modules themselves stay imported."""
+    stay with the test that caused them. Plugin modules themselves stay imported. Streamlit's
+    data caches are emptied too: each test has a database of its own, and a page's cached
+    choices (the audit page's users) must not come from another test's database."""
+    import streamlit as st
+
     from core import plugins
 
     plugins._hosts.clear()
+    st.cache_data.clear()
     yield

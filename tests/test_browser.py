@@ -94,14 +94,63 @@ def wait_for(page, locator, timeout: int = 30_000) -> None:
         pytest.fail(f"{locator} never appeared; the page shows:\n{page.inner_text('body')}")
 
 
-def settled(page) -> None:
-    """Wait until the app's script has finished its run (the sign-in cookie component may
-    rerun it once after load; a form filled during that rerun would be redrawn empty)."""
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]',
-                           timeout=30_000)
-    page.wait_for_timeout(300)
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]',
-                           timeout=30_000)
+# True once the app's script has not been running for ``quiet`` ms in a row, watched from the
+# page itself (every 50 ms, in the page), so a rerun that starts and ends between two checks of a
+# slow test process is still seen and restarts the count.
+QUIET = """([token, quiet]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const idle = app !== null && app.getAttribute('data-test-script-state') === 'notRunning';
+  const now = performance.now();
+  const key = '__jx_settled_' + token;
+  if (!idle || window[key] === undefined) window[key] = idle ? now : null;
+  else if (window[key] === null) window[key] = now;
+  return idle && window[key] !== null && now - window[key] >= quiet;
+}"""
+_settle_calls = iter(range(10**9))
+
+
+def settled(page, quiet: int = 500) -> None:
+    """Wait until the app's script has finished its run and stayed finished for ``quiet`` ms
+    (the sign-in cookie component may rerun it once after load; a form filled during that
+    rerun would be redrawn empty)."""
+    page.wait_for_function(QUIET, arg=[next(_settle_calls), quiet], polling=50,
+                       timeout=30_000)
+
+
+def choose(page, label: str, option: str, attempts: int = 4) -> None:
+    """Pick ``option`` in the selectbox labelled ``label`` by filtering it, as a user picks from
+    a long list. The list re-renders while it filters and whenever a rerun lands: the filter is
+    set in one step (no keystroke lost to a re-render), the option is clicked once it is the
+    only one of its name, and a click that selected nothing (an option detached under it) is
+    tried again from scratch. Done when the closed box shows ``option`` once the app settled."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    field = page.get_by_role("combobox", name=label, exact=True)
+    listed = page.get_by_role("option", name=option, exact=True)
+    shows = """([label, name]) => { const box = document.querySelector(
+        `input[role="combobox"][aria-label="${label}"]`);
+        return box !== null && box.getAttribute('aria-expanded') !== 'true' && box.value === name; }"""
+    failures = []
+    for _ in range(attempts):
+        settled(page)
+        if page.evaluate(shows, [label, option]):  # chosen (maybe by the last attempt)
+            return
+        try:
+            field.click(timeout=10_000)
+            field.fill(option, timeout=10_000)
+            page.wait_for_function(
+                """([name]) => [...document.querySelectorAll('[role="option"]')]
+                       .filter(o => o.innerText.trim() === name).length === 1""",
+                arg=[option], polling=50, timeout=10_000)
+            listed.click(timeout=10_000)
+            page.wait_for_function(shows, arg=[label, option], polling=50, timeout=10_000)
+        except PlaywrightError as exc:  # TimeoutError is one too
+            failures.append(str(exc).splitlines()[0])
+            page.keyboard.press("Escape")
+    settled(page)
+    if not page.evaluate(shows, [label, option]):
+        pytest.fail(f"could not choose {option!r} in {label!r} ({failures}); the page shows:\n"
+                    f"{page.inner_text('body')}")
 
 
 def sign_in(page, username: str, password: str) -> None:
@@ -163,8 +212,9 @@ def test_a_deep_link_right_after_a_restart_still_lands_on_its_page(tmp_path, sql
     with running_server(tmp_path, sqlite_template, str(TEST_PLUGINS), "registry") as (url, _db):
         page = browser.new_page()
         page.goto(f"{url}/core-audit")
+        # the page has settled on the sign-in form: a "Page not found" notice would be up by now
+        wait_for(page, page.get_by_role("textbox", name="用户名"))
         settled(page)
-        page.wait_for_timeout(1000)
         assert page.get_by_text("Page not found").count() == 0
         sign_in(page, "admin", PASSWORD)
         wait_for(page, page.get_by_role("heading", name="审计日志"))
@@ -177,6 +227,7 @@ def test_no_deep_link_shows_page_not_found_signed_in_or_out(server, browser):
     context = browser.new_context()
     page = context.new_page()
     paths = ["core-overview", "core-audit", "no-such-page", "jiangxin-home", "robots.txt", "%E4%BA%BA", "a%20b"]
+    landing = ["总览", "审计日志", "总览", "总览", "总览", "总览", "总览"]  # signed in, each lands here
     for path in paths:
         page.goto(f"{server}/{path}")
         settled(page)
@@ -184,10 +235,13 @@ def test_no_deep_link_shows_page_not_found_signed_in_or_out(server, browser):
         assert page.get_by_role("textbox", name="用户名").count() == 1, path
     sign_in(page, "admin", PASSWORD)
     wait_for(page, page.get_by_role("heading", name="总览"))
-    for path in paths:
+    # the sign-in cookie is written after the overview shows: the links below need it
+    page.wait_for_function("document.cookie.includes('jiangxin_auth=')", timeout=10_000)
+    for path, heading in zip(paths, landing, strict=True):
         page.goto(f"{server}/{path}")
+        # settled on the page the link leads to (its heading drawn), not on a notice
+        wait_for(page, page.get_by_role("heading", name=heading, exact=True))
         settled(page)
-        page.wait_for_timeout(300)
         assert page.get_by_text("Page not found").count() == 0, path
     context.close()
 

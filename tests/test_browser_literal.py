@@ -8,7 +8,15 @@ import pytest
 from sqlalchemy import make_url
 
 from tests.helpers import PASSWORD
-from tests.test_browser import CHROMIUM, browser, running_server, settled, sign_in, wait_for  # noqa: F401
+from tests.test_browser import (  # noqa: F401
+    CHROMIUM,
+    browser,
+    choose,
+    running_server,
+    settled,
+    sign_in,
+    wait_for,
+)
 from tests.test_literal_text import JOINER, PAYLOAD, add_payload_data
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
@@ -54,10 +62,7 @@ def test_payloads_show_as_typed_and_the_browser_fetches_nothing_outside(roster_d
         sign_in(page, "reviewer", PASSWORD)
         wait_for(page, page.get_by_role("heading", name="审核队列"))
         settled(page)
-        page.get_by_test_id("stSelectbox").filter(has_text="审核申请").click()
-        page.keyboard.type(f"编号 {pending}")
-        page.get_by_role("option", name=f"编号 {pending}", exact=True).click()
-        settled(page)
+        choose(page, "审核申请", f"编号 {pending}")
         wait_for(page, page.get_by_test_id("stDownloadButton").first)
         check(page, "审核队列", outside)
         label = page.get_by_test_id("stDownloadButton").first.inner_text().replace(JOINER, "")

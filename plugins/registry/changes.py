@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, defer
 
-from core import cells
+from core import cells, clock
 from core.audit import bump_versions, record
 from core.auth import CurrentUser
 from core.counties import county_lookup, county_name
@@ -103,13 +103,37 @@ def _reason(reason: str) -> str:
     return _bounded(reason.strip(), MAX_REASON, "变动理由")
 
 
-def _attachment(attachment: tuple[str, bytes] | None) -> tuple[str | None, bytes | None]:
+ATTACHMENT_TOO_LARGE = f"附件不能超过 {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB"
+
+
+def attachment_size(data: Any) -> int:
+    """The size of an attachment without reading it: bytes, an object with ``.size`` (Streamlit's
+    UploadedFile), or a seekable file (measured from its end)."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        return len(data)
+    size = getattr(data, "size", None)
+    if isinstance(size, int):
+        return size
+    start = data.tell()
+    end = data.seek(0, 2)
+    data.seek(start)
+    return end - start
+
+
+def _attachment(attachment: tuple[str, Any] | None) -> tuple[str | None, bytes | None]:
+    """``(name, data)``: data as bytes or an unread file; a file too large is refused by its size,
+    before it is read."""
     if attachment is None:
         return None, None
     name, data = attachment
     _bounded(name, ChangeRequest.__table__.c.attachment_name.type.length, "附件文件名")
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        raise ChangeError(f"附件不能超过 {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB")
+    if attachment_size(data) > MAX_ATTACHMENT_BYTES:
+        raise ChangeError(ATTACHMENT_TOO_LARGE)
+    if not isinstance(data, bytes):
+        data = bytes(data) if isinstance(data, bytearray | memoryview) else \
+            data.getvalue() if hasattr(data, "getvalue") else data.read(MAX_ATTACHMENT_BYTES + 1)
+        if len(data) > MAX_ATTACHMENT_BYTES:
+            raise ChangeError(ATTACHMENT_TOO_LARGE)
     return name, data
 
 
@@ -194,7 +218,7 @@ def submit_death(session, user, person_id: int, death_date: dt.date, reason: str
     """去世: with the date of death."""
     _require(user, "registry.submit")
     person = _person(session, user, person_id)
-    if death_date > dt.date.today() or death_date < person.birth_date:
+    if death_date > clock.today() or death_date < person.birth_date:
         raise ChangeError("去世日期不合理")
     _no_pending(session, person.id, "去世")
     return _new(session, user, "去世", person.county_code, {"death_date": death_date.isoformat()},

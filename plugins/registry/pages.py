@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
+from core import clock
 from core.counties import county_name, load_counties
 from core.db import read_session, session_scope
 from core.spreadsheet_ui import export_button, import_panel
@@ -33,7 +32,7 @@ def people_page() -> None:
     level = c2.selectbox("级别", [ALL, *LEVELS], format_func=lambda v: v or "全部级别", key="registry_level")
     honour = c3.selectbox("荣誉", [ALL, *HONOURS], format_func=lambda v: v or "全部荣誉", key="registry_honour")
     status = c4.selectbox("人员状态", [STATUS_DEFAULT, *STATUSES, "全部"], key="registry_status")
-    this_year = dt.date.today().year
+    this_year = clock.this_year()
     year = c5.selectbox("授予年份", [0, *range(this_year, 1979, -1)],
                         format_func=lambda y: str(y) if y else "全部年份", key="registry_year")
     flt = PersonFilter(

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 from sqlalchemy import select
 
+from core import clock
 from core.counties import county_name, load_counties
 from core.db import read_session, session_scope
 from core.downloads import private_file
@@ -42,8 +41,14 @@ def _unchanged(masked: str) -> str:
 
 
 def _attachment(key: str):
+    """The uploaded attachment as ``(name, file)``, unread: the service refuses one over 5 MB by
+    its size before reading it; the page says so at once."""
     upload = st.file_uploader("附件（可选，扫描件，不超过 5 MB）", type=["pdf", "jpg", "jpeg", "png"], key=key)
-    return (upload.name, upload.getvalue()) if upload is not None else None
+    if upload is None:
+        return None
+    if changes.attachment_size(upload) > changes.MAX_ATTACHMENT_BYTES:
+        st.error(changes.ATTACHMENT_TOO_LARGE)
+    return upload.name, upload
 
 
 def _submit(fn, user, *args) -> None:
@@ -72,7 +77,7 @@ def submit_page() -> None:
                 "所属区县", [c.code for c in load_counties()], format_func=county_name)
             employer = st.text_input("工作单位")
             honour = st.selectbox("荣誉", list(HONOURS))
-            year = st.number_input("授予年份", 1950, dt.date.today().year, dt.date.today().year)
+            year = st.number_input("授予年份", 1950, clock.this_year(), clock.this_year())
             reason = st.text_area("变动理由", max_chars=changes.MAX_REASON)
             attachment = _attachment("addition_file")
             if st.form_submit_button("提交"):
@@ -88,7 +93,7 @@ def submit_page() -> None:
                                      index=[c.code for c in load_counties()].index(person.county_code))
             to_employer = st.text_input("转入单位", value=person.employer or "")
         elif kind == "去世":
-            death_date = st.date_input("去世日期", max_value=dt.date.today(), value=None)
+            death_date = st.date_input("去世日期", max_value=clock.today(), value=None)
         else:
             # the ID number is typed anew, never shown in full here: left blank, it stays; so is
             # the phone for a user who sees it masked (placeholder: the masked number)

@@ -12,7 +12,7 @@ from core.audit import bump_versions
 from core.bulk import insert_rows
 from core.cells import id_birth_date, id_gender
 from core.db import utcnow
-from core.spreadsheets import Column, SpreadsheetTable
+from core.spreadsheets import Column, RowsRefused, SpreadsheetTable
 from plugins.registry.models import ChangeRequest, Honour, Person, initials
 from plugins.registry.queries import PersonFilter
 from plugins.registry.vocab import (
@@ -159,8 +159,6 @@ def pending_or_held(session, keys: list[tuple]) -> set[tuple]:
 
 def submit_additions(session, rows: list[dict], actor) -> None:
     """Staff's bulk 新增: each row becomes a pending request for a reviewer, nothing else."""
-    from plugins.registry.changes import ChangeError
-
     found = session.execute(select(Person.id_number, Person.id, Person.name, Person.county_code,
                                    Person.status)
                             .where(Person.id_number.in_({r["id_number"] for r in rows}))).all()
@@ -171,9 +169,9 @@ def submit_additions(session, rows: list[dict], actor) -> None:
         # the import checked name and county against the roster; this catches a change made
         # between that check and this write, and says nothing of the person found
         if county != row["county_code"] or name != row["name"]:
-            raise ChangeError(f"身份证号码 {number[:6]}…{number[-4:]} 与名册中的登记不符：请核对后单独提交")
+            raise RowsRefused(f"身份证号码 {number[:6]}…{number[-4:]} 与名册中的登记不符：请核对后单独提交")
         if status == DECEASED:
-            raise ChangeError(f"身份证号码 {number[:6]}…{number[-4:]} 的人员已去世，不能新增荣誉")
+            raise RowsRefused(f"身份证号码 {number[:6]}…{number[-4:]} 的人员已去世，不能新增荣誉")
         known[number] = pid
     now = utcnow()
     requests = []
