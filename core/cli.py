@@ -20,7 +20,6 @@ from core.db import (
     DatabaseMissing,
     DatabaseUnavailable,
     create_database,
-    damaged,
     earlier_use,
     file_identity,
     get_engine,
@@ -30,6 +29,7 @@ from core.db import (
     remember_database,
     session_scope,
     sqlite_file,
+    unavailable,
 )
 from core.grants import grant_app_role, require_roles
 from core.migrate import SchemaOutOfDate, check_schema, unloaded_revisions, upgrade
@@ -77,8 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc.en}", file=sys.stderr)
         return 1
     except DatabaseError as exc:  # SQLAlchemy's, OperationalError included
-        path = sqlite_file(load_settings().database_url)
-        problem = damaged(exc, path) if path is not None else None
+        problem = unavailable(exc)
         print(f"error: {problem.en}" if problem else f"error: cannot use the database: {exc.orig}",
               file=sys.stderr)
         return 1

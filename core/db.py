@@ -167,6 +167,15 @@ def damaged(exc: BaseException, path: str | os.PathLike) -> DatabaseDamaged | No
     return None
 
 
+def unavailable(exc: BaseException) -> DatabaseUnavailable | None:
+    """``exc`` as the DatabaseUnavailable it stands for (the configured SQLite file damaged), or
+    None for any other error: what the command line and the dashboard tell their users."""
+    if isinstance(exc, DatabaseUnavailable):
+        return exc
+    path = sqlite_file(load_settings().database_url)
+    return damaged(exc, path) if path is not None else None
+
+
 class _FileGuard:
     """Opens an existing SQLite file only, and checks that it is still the file first opened."""
 

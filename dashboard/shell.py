@@ -21,11 +21,10 @@ from core.audit import Actor, record
 from core.config import ConfigError, load_settings
 from core.db import (
     DatabaseUnavailable,
-    damaged,
     get_engine,
     read_session,
     session_scope,
-    sqlite_file,
+    unavailable,
 )
 from core.migrate import SchemaOutOfDate, check_schema
 from core.plugins import PluginHost, get_host
@@ -61,9 +60,7 @@ def main() -> None:
 def database_problem(exc: Exception) -> str:
     """The Chinese message for a database that cannot be used (missing, removed or replaced
     under the server, damaged, unreachable); the details go to the server log."""
-    if not isinstance(exc, DatabaseUnavailable):
-        path = sqlite_file(load_settings().database_url)
-        exc = (damaged(exc, path) if path is not None else None) or exc
+    exc = unavailable(exc) or exc
     if isinstance(exc, DatabaseUnavailable):
         log.error("database unavailable: %s", exc.en)
         return exc.zh

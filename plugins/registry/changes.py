@@ -173,9 +173,7 @@ def submit_addition(session: Session, user: CurrentUser, fields: dict[str, Any],
     name = _person_text("name", fields.get("name"))
     county = fields.get("county_code") or user.county_code
     if known is not None:  # one person per ID number: never another person's honour
-        scope = user.visible_counties()
-        if scope is not None and known.county_code not in scope:
-            raise ChangeError(ELSEWHERE)
+        _in_scope(user, known.county_code, ELSEWHERE)
         if name is not None and name != known.name:
             raise ChangeError(f"该身份证号码已登记为“{known.name}”，与填写的姓名“{name}”不符：请核对号码；"
                               "如是名册中的姓名有误，请提交信息更正")
@@ -266,9 +264,8 @@ def _number_free(session: Session, user: CurrentUser | None, number: str, person
     other = session.scalar(select(Person).where(Person.id_number == number, Person.id != person_id))
     if other is None:
         return
-    scope = user.visible_counties() if user is not None else None
-    if scope is not None and other.county_code not in scope:
-        raise ChangeError(ELSEWHERE)
+    if user is not None:
+        _in_scope(user, other.county_code, ELSEWHERE)
     raise ChangeError(f"该身份证号码已登记为 {other.name}（{county_name(other.county_code)}）："
                       "一个号码只属于一个人，请核对")
 
