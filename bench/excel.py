@@ -41,7 +41,7 @@ def generate(path: Path, rows: int) -> None:
     then the header, then ``rows`` valid people."""
     from openpyxl import Workbook
 
-    from core.cells import id_check_char
+    from core.spreadsheet.cells import id_check_char
 
     start = dt.date(1950, 1, 1)
     wb = Workbook(write_only=True)
@@ -82,9 +82,9 @@ def _rss_mb() -> float:
 def run_step(name: str, args: list[str]) -> dict:
     baseline = 0.0
     if name == "import":
-        from core.audit import Actor
-        from core.plugins import get_host
-        from core.xlsx_import import import_file
+        from core.data.audit import Actor
+        from core.host.loader import get_host
+        from core.spreadsheet import import_file
 
         table = get_host().spreadsheet_tables["testkit_people"]
         baseline = _rss_mb()  # the interpreter and its imports, before any row is read
@@ -95,9 +95,9 @@ def run_step(name: str, args: list[str]) -> dict:
             raise SystemExit(f"import refused: {result.problems[:5]}")
         info = {"rows": result.written}
     elif name == "export":
-        from core.audit import Actor
-        from core.excel import export_file
-        from core.plugins import get_host
+        from core.data.audit import Actor
+        from core.host.loader import get_host
+        from core.spreadsheet import export_file
 
         table = get_host().spreadsheet_tables["testkit_people"]
         t0 = time.perf_counter()
@@ -122,10 +122,10 @@ def run_step(name: str, args: list[str]) -> dict:
         seconds = time.perf_counter() - t0
         info = {"rows": len(df), "engine": engine}
     elif name == "migrate":
-        from core.config import load_settings
-        from core.db import create_database, get_engine
-        from core.migrate import upgrade
-        from core.plugins import get_host
+        from core.data.db import create_database, get_engine
+        from core.data.migrate import upgrade
+        from core.host.loader import get_host
+        from core.settings.config import load_settings
 
         create_database(load_settings().database_url)
         upgrade(get_engine(), get_host())

@@ -35,11 +35,11 @@ REPEAT = 7
 def fill(url: str, people: int) -> None:
     from sqlalchemy import insert, select
 
-    from core.cells import id_check_char
-    from core.counties import load_counties
-    from core.db import create_database, get_engine
-    from core.migrate import upgrade
-    from core.plugins import get_host
+    from core.data.db import create_database, get_engine
+    from core.data.migrate import upgrade
+    from core.host.loader import get_host
+    from core.settings.counties import load_counties
+    from core.spreadsheet.cells import id_check_char
     from plugins.registry.models import Honour, Person
     from plugins.registry.vocab import HONOURS
 
@@ -105,8 +105,8 @@ def main() -> int:
 
     from sqlalchemy import func, select
 
-    from core.auth import CurrentUser
-    from core.db import get_engine, read_session
+    from core.access.auth import CurrentUser
+    from core.data.db import get_engine, read_session
     from plugins.registry.models import Person
     from plugins.registry.queries import PersonFilter, count_people, find_people, honours_of
 

@@ -12,11 +12,11 @@ from pathlib import Path
 from sqlalchemy import exists, select
 from sqlalchemy.exc import DatabaseError
 
-from core import auth
-from core.audit import Actor
-from core.config import ConfigError, load_settings
-from core.counties import county_name, load_counties
-from core.db import (
+from core.access import auth
+from core.access.grants import grant_app_role, require_roles
+from core.access.permissions import PermissionDenied
+from core.data.audit import Actor
+from core.data.db import (
     DatabaseMissing,
     DatabaseUnavailable,
     create_database,
@@ -31,12 +31,12 @@ from core.db import (
     sqlite_file,
     unavailable,
 )
-from core.grants import grant_app_role, require_roles
-from core.migrate import SchemaOutOfDate, check_schema, unloaded_revisions, upgrade
-from core.models import ROLE_LABELS, ROLES, User
-from core.permissions import PermissionDenied
-from core.plugins import SOURCE_LABELS, PluginError, get_host
-from core.xlsx_import import UnreadableFile
+from core.data.migrate import SchemaOutOfDate, check_schema, unloaded_revisions, upgrade
+from core.data.models import ROLE_LABELS, ROLES, User
+from core.host.loader import SOURCE_LABELS, PluginError, get_host
+from core.settings.config import ConfigError, load_settings
+from core.settings.counties import county_name, load_counties
+from core.spreadsheet import UnreadableFile
 
 DEMO_PASSWORD = "jiangxin-demo"
 DEMO_ACCOUNTS = (  # username, display name, role, county
@@ -348,7 +348,7 @@ def _county_scope(code: str | None) -> tuple[str, ...] | None:
 
 
 def cmd_template(args) -> int:
-    from core.excel import template_bytes
+    from core.spreadsheet import template_bytes
 
     table = _table(get_host(), args.table)
     try:
@@ -360,7 +360,7 @@ def cmd_template(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from core.xlsx_import import import_file
+    from core.spreadsheet import import_file
 
     table = _table(_ready_host(), args.table)
     if table.write_rows is None:
@@ -392,7 +392,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from core.excel import export_file
+    from core.spreadsheet import export_file
 
     table = _table(_ready_host(), args.table)
     if table.export_rows is None:

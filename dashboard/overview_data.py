@@ -7,13 +7,13 @@ import datetime as dt
 import streamlit as st
 from sqlalchemy import select
 
-from core import clock
-from core.audit import record
-from core.auth import CurrentUser
-from core.db import read_session, session_scope
-from core.excel import workbook_bytes
-from core.metrics import Metric, MetricContext, MetricResult
-from core.models import DataVersion
+from core.access.auth import CurrentUser
+from core.data.audit import record
+from core.data.db import read_session, session_scope
+from core.data.models import DataVersion
+from core.host.metrics import Metric, MetricContext, MetricResult
+from core.settings import clock
+from core.spreadsheet import workbook_bytes
 from core.ui import host
 
 

@@ -16,25 +16,25 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from sqlalchemy.exc import DatabaseError
 
-from core import auth
-from core.audit import Actor, record
-from core.config import ConfigError, load_settings
-from core.db import (
+from core.access import auth
+from core.data.audit import Actor, record
+from core.data.db import (
     DatabaseUnavailable,
     get_engine,
     read_session,
     session_scope,
     unavailable,
 )
-from core.migrate import SchemaOutOfDate, check_schema
-from core.plugins import PluginHost, get_host
+from core.data.migrate import SchemaOutOfDate, check_schema
+from core.host.loader import PluginHost, get_host
+from core.settings.config import ConfigError, load_settings
 from core.ui import FORBIDDEN, NAV_KEY, USER_KEY
 
 log = logging.getLogger("jiangxin.shell")
 
 START_PAGE_KEY = "jiangxin_start_page"  # lets tests open a given page as the first one
 SET_COOKIE_KEY = "jiangxin_set_cookie"
-# The session generation this session signed in with (see core.auth): checked on every rerun.
+# The session generation this session signed in with (see core.access.auth): checked on every rerun.
 GENERATION_KEY = "jiangxin_session_generation"
 COOKIE_NAME = "jiangxin_auth"
 COOKIE_EXPIRY_DAYS = 0.5  # a working day; the cookie is readable by scripts, keep it short
@@ -81,7 +81,7 @@ def _main() -> None:
         _stop(str(exc))
 
     # streamlit-authenticator is kept for the cookie only (set and deleted by its component);
-    # the form, the password check and the lockout are core.auth's, and so is the token.
+    # the form, the password check and the lockout are core.access.auth's, and so is the token.
     authenticator = stauth.Authenticate({"usernames": {}}, COOKIE_NAME, cookie_key,
                                         COOKIE_EXPIRY_DAYS, auto_hash=False, login_sleep_time=0)
     _use_session_tokens(authenticator, cookie_key)
@@ -271,9 +271,9 @@ def _sidebar(authenticator, user: auth.CurrentUser) -> bool:
     Sign-out runs before the page so nothing of it is drawn for a signed-out user, and without a
     rerun (a rerun would keep the cookie and sign the user straight back in).
     """
-    from core.counties import county_name
-    from core.models import ROLE_LABELS
-    from core.text import literal
+    from core.data.models import ROLE_LABELS
+    from core.settings.counties import county_name
+    from core.ui.text import literal
 
     who = st.sidebar.empty()
     who.caption(f"{literal(user.display_name)} · {ROLE_LABELS.get(user.role, user.role)} · "

@@ -38,7 +38,7 @@ def env(tmp_path, monkeypatch) -> Path:
 
 
 def _create_accounts(session) -> None:
-    from core import auth
+    from core.access import auth
 
     for username, name, role, county in ACCOUNTS:
         auth.create_user(session, username, name, role, county, PASSWORD)
@@ -55,10 +55,10 @@ def _copy_database(template: Path, folder: Path, monkeypatch) -> str:
 
 def _fill(url: str) -> None:
     """Create (SQLite) and migrate ``url`` to head, and add the test accounts and notes."""
-    from core.audit import Actor
-    from core.db import create_database, get_engine, session_scope
-    from core.migrate import upgrade
-    from core.plugins import get_host
+    from core.data.audit import Actor
+    from core.data.db import create_database, get_engine, session_scope
+    from core.data.migrate import upgrade
+    from core.host.loader import get_host
     create_database(url)
     upgrade(get_engine(url), get_host())
     TestkitNote = testkit().TestkitNote
@@ -71,7 +71,7 @@ def _fill(url: str) -> None:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     """One migrated, filled SQLite file; each test gets a copy (bcrypt makes accounts slow)."""
-    from core.db import dispose_engines
+    from core.data.db import dispose_engines
 
     folder = tmp_path_factory.mktemp("template")
     path = folder / "template.db"
@@ -91,7 +91,7 @@ def sqlite_db(env, sqlite_template, monkeypatch) -> str:
 
 
 def _dispose(url: str) -> None:
-    from core import db
+    from core.data import db
 
     engine = db._engines.pop(url, None)
     if engine is not None:
@@ -145,10 +145,10 @@ def roster_template(tmp_path_factory) -> Path:
     """A migrated SQLite file with the roster plugin on, the test accounts and the demo roster."""
     from faker import Faker
 
-    from core.audit import Actor
-    from core.db import create_database, dispose_engines, get_engine, session_scope
-    from core.migrate import upgrade
-    from core.plugins import get_host
+    from core.data.audit import Actor
+    from core.data.db import create_database, dispose_engines, get_engine, session_scope
+    from core.data.migrate import upgrade
+    from core.host.loader import get_host
 
     folder = tmp_path_factory.mktemp("roster")
     path = folder / "roster.db"
@@ -187,7 +187,7 @@ def fresh_plugin_host():
     choices (the audit page's users) must not come from another test's database."""
     import streamlit as st
 
-    from core import plugins
+    from core.host import loader as plugins
 
     plugins._hosts.clear()
     st.cache_data.clear()

@@ -25,7 +25,7 @@ NOTES = (("建德便签一", "330182"), ("建德便签二", "330182"), ("淳安�
 def testkit():
     """The test plugin's module as the host loaded it (importing it again would redefine its
     tables)."""
-    from core.plugins import get_host
+    from core.host.loader import get_host
 
     return get_host().pm.get_plugin("jx_testkit")
 
@@ -54,8 +54,8 @@ def signed_in_app(username: str | None, page: str | None = None, query: dict | N
 
 def _generation(username: str) -> int | None:
     """The account's current session generation (a seeded session belongs to it)."""
-    from core import auth
-    from core.db import read_session
+    from core.access import auth
+    from core.data.db import read_session
 
     with read_session() as session:
         return auth.session_generation(session, username)
@@ -75,12 +75,12 @@ def texts(at) -> str:
 
 
 def shown(source) -> str:
-    """The text a Markdown string shows once data in it went through ``core.text.literal``:
+    """The text a Markdown string shows once data in it went through ``core.ui.text.literal``:
     its backslash escapes, word joiners and hard breaks undone (AppTest sees the source)."""
     import re
     import string
 
-    from core.text import JOINER
+    from core.ui.text import JOINER
 
     text = str(source).replace(JOINER, "").replace("  \n", "\n")
     text = re.sub(r"&#(32|9);", lambda m: chr(int(m[1])), text)

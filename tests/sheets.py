@@ -14,7 +14,7 @@ GB11643_EXAMPLE = "11010519491231002X"
 
 def make_id(birth: str = "19680503", seq: int = 123, area: str = "330182") -> str:
     """A valid 18-character resident ID number (odd ``seq``: male). The check character comes
-    from python-stdnum (``stdnum.cn.ric``), independent of ``core.cells.id_check_char``."""
+    from python-stdnum (``stdnum.cn.ric``), independent of ``core.spreadsheet.cells.id_check_char``."""
     first = f"{area}{birth}{seq:03d}"
     return first + ric.calc_check_digit(first + "0")  # stdnum expects a slot for the check
 

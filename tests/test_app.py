@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from core import auth
-from core.audit import Actor
-from core.db import read_session, session_scope
-from core.models import AuditEntry, LoginFailure, User
-from core.plugins import get_host
+from core.access import auth
+from core.data.audit import Actor
+from core.data.db import read_session, session_scope
+from core.data.models import AuditEntry, LoginFailure, User
+from core.host.loader import get_host
 from dashboard.shell import allowed_pages
 from tests.helpers import PASSWORD, signed_in_app, testkit, texts
 

@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import make_url, select, text
 from sqlalchemy.exc import DBAPIError
 
-from core.audit import Actor, record
 from core.cli import main
-from core.db import get_engine, read_session, session_scope
-from core.models import AuditEntry
+from core.data.audit import Actor, record
+from core.data.db import get_engine, read_session, session_scope
+from core.data.models import AuditEntry
 from tests import helpers  # (testkit imported by name would be collected as a test)
 from tests.conftest import _fill
 
@@ -142,7 +142,7 @@ def app_role(pg_db):
     try:
         yield role, role_url
     finally:
-        from core import db
+        from core.data import db
 
         engine = db._engines.pop(role_url, None)
         if engine is not None:

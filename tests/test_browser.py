@@ -276,9 +276,9 @@ def _opens_signed_in(server, browser, cookie: dict) -> bool:
 def test_copied_cookies_stop_working_when_their_session_ends(server_and_db, browser):
     import time
 
-    from core import auth
-    from core.audit import Actor
-    from core.db import session_scope
+    from core.access import auth
+    from core.data.audit import Actor
+    from core.data.db import session_scope
 
     server, db = server_and_db
     # sign-out ends the session: a copy of its cookie no longer signs in

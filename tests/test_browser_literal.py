@@ -37,7 +37,9 @@ RENDERED = """() => {
 
 
 def check(page, where: str, outside: list[str]) -> None:
-    page.wait_for_timeout(1000)  # let anything the page would load start loading
+    # an element that loads something requests it when it enters the page; wait until every
+    # image has finished (loaded or failed), so nothing it fetched is still to come
+    page.wait_for_function("() => [...document.images].every(i => i.complete)")
     found = page.evaluate(RENDERED)
     problems = {k: v for k, v in found.items() if k != "text" and v}
     if PAYLOAD not in found["text"].replace(JOINER, ""):
@@ -48,7 +50,7 @@ def check(page, where: str, outside: list[str]) -> None:
 
 
 def test_payloads_show_as_typed_and_the_browser_fetches_nothing_outside(roster_db, tmp_path, browser):  # noqa: F811
-    from core.db import dispose_engines
+    from core.data.db import dispose_engines
 
     _person, pending = add_payload_data()
     dispose_engines()  # everything in the one file the server starts from

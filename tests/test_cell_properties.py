@@ -13,10 +13,9 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from core import cells
-from core.audit import Actor
-from core.plugins import get_host
-from core.xlsx_import import import_file
+from core.data.audit import Actor
+from core.host.loader import get_host
+from core.spreadsheet import cells, import_file
 from tests.sheets import county_workbook, make_id, save
 
 # what python-calamine and openpyxl return for a cell

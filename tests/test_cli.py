@@ -8,10 +8,10 @@ import sys
 import pytest
 from sqlalchemy import func, select
 
-from core import auth
+from core.access import auth
 from core.cli import main
-from core.db import create_database, read_session
-from core.models import AuditEntry, User
+from core.data.db import create_database, read_session
+from core.data.models import AuditEntry, User
 from tests.helpers import BROKEN_PLUGINS, PASSWORD, TEST_PLUGINS, testkit
 
 

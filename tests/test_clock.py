@@ -1,5 +1,5 @@
 """Beijing time (JIANGXIN_TIME_ZONE): "this year", "today" and the audit log's days are the
-users' local ones, not the server's or UTC. The clock is frozen through core.clock alone."""
+users' local ones, not the server's or UTC. The clock is frozen through core.settings.clock alone."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core import clock
-from core.audit import SYSTEM, AuditFilter, find_entries, record
-from core.config import ConfigError, load_settings
-from core.db import read_session, session_scope
+from core.data.audit import SYSTEM, AuditFilter, find_entries, record
+from core.data.db import read_session, session_scope
+from core.settings import clock
+from core.settings.config import ConfigError, load_settings
 
 # 2040-01-01 00:30 in Beijing is 2039-12-31 16:30 UTC
 NEW_YEAR = dt.datetime(2039, 12, 31, 16, 30)
@@ -57,14 +57,14 @@ def roster_any(request, monkeypatch) -> str:
     if request.param == "sqlite":
         return request.getfixturevalue("roster_db")
     url = request.getfixturevalue("pg_url")
-    from core.db import get_engine
-    from core.migrate import upgrade
-    from core.plugins import get_host
+    from core.data.db import get_engine
+    from core.data.migrate import upgrade
+    from core.host.loader import get_host
 
     monkeypatch.setenv("JIANGXIN_PLUGIN_PATH", "")
     monkeypatch.delenv("JIANGXIN_DISABLED_PLUGINS")
     upgrade(get_engine(), get_host())
-    from core.audit import Actor
+    from core.data.audit import Actor
     from tests.conftest import _create_accounts
 
     with session_scope(Actor("fixture", "admin")) as session:
@@ -83,7 +83,7 @@ def _approved_at(decided: dt.datetime) -> None:
 
 
 def test_at_new_year_in_beijing_the_tiles_count_the_new_years_approvals_only(roster_any, monkeypatch):
-    from core.metrics import MetricContext
+    from core.host.metrics import MetricContext
     from plugins.registry.metrics import approvals
 
     _approved_at(FIRST)
@@ -118,7 +118,7 @@ def test_the_audit_filters_days_are_beijing_days(any_db, monkeypatch):
         jan_1 = [e.summary for e in find_entries(s, AuditFilter(since=JAN_1, until=JAN_1))]
         dec_31 = [e.summary for e in find_entries(s, AuditFilter(since=JAN_1 - dt.timedelta(days=1),
                                                                  until=JAN_1 - dt.timedelta(days=1)))]
-        from core.models import AuditEntry
+        from core.data.models import AuditEntry
 
         stored = s.scalar(select(AuditEntry.at).where(AuditEntry.summary == "新年第一条"))
     assert jan_1 == ["新年第一条"]
@@ -144,8 +144,8 @@ def test_the_audit_page_filters_and_shows_beijing_time(sqlite_db, monkeypatch):
 
 
 def test_the_overviews_recent_writes_are_counted_by_beijing_day(any_db, monkeypatch):
-    from core.builtin import _writes
-    from core.metrics import MetricContext
+    from core.host.builtin import _writes
+    from core.host.metrics import MetricContext
 
     _write_entries(monkeypatch)
     with read_session() as s:
@@ -154,7 +154,7 @@ def test_the_overviews_recent_writes_are_counted_by_beijing_day(any_db, monkeypa
 
 
 def test_an_id_number_born_today_in_beijing_is_accepted(monkeypatch):
-    from core import cells
+    from core.spreadsheet import cells
     from tests.sheets import make_id
 
     freeze(monkeypatch, NEW_YEAR)  # still 31 December in UTC

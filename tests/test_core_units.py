@@ -11,14 +11,14 @@ import sys
 import openpyxl
 import pytest
 
-from core import auth
-from core.audit import Actor
-from core.config import ConfigError, load_settings
-from core.counties import county_name, load_counties, resolve_county
-from core.db import session_scope, utcnow
-from core.excel import workbook_bytes
-from core.models import LoginFailure
-from core.plugins import get_host
+from core.access import auth
+from core.data.audit import Actor
+from core.data.db import session_scope, utcnow
+from core.data.models import LoginFailure
+from core.host.loader import get_host
+from core.settings.config import ConfigError, load_settings
+from core.settings.counties import county_name, load_counties, resolve_county
+from core.spreadsheet import workbook_bytes
 from dashboard.overview_data import compute_tiles, overview_workbook
 from tests.helpers import signed_in_app
 
@@ -82,8 +82,8 @@ def test_a_lock_ends_fifteen_minutes_after_the_fifth_failure(sqlite_db):
 def test_sign_out_returns_to_the_sign_in_form_and_is_audited(sqlite_db):
     from sqlalchemy import select
 
-    from core.db import read_session
-    from core.models import AuditEntry
+    from core.data.db import read_session
+    from core.data.models import AuditEntry
 
     at = signed_in_app("manager")
     at.button(key="Logout").click().run()

@@ -9,13 +9,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from core import auth
-from core.audit import Actor, AuditError, data_version
-from core.db import Base, create_database, get_engine, read_session, session_scope
-from core.migrate import SchemaOutOfDate, check_schema, pending, upgrade
-from core.models import AuditEntry, User
-from core.notify import notify
-from core.plugins import get_host
+from core.access import auth
+from core.data.audit import Actor, AuditError, data_version
+from core.data.db import Base, create_database, get_engine, read_session, session_scope
+from core.data.migrate import SchemaOutOfDate, check_schema, pending, upgrade
+from core.data.models import AuditEntry, User
+from core.host.loader import get_host
+from core.ui.notify import notify
 from tests.helpers import testkit
 
 ALICE = Actor("alice", "admin", None)
@@ -104,7 +104,7 @@ def test_data_version_grows_with_each_write_to_its_table(any_db):
 
 
 def test_models_and_migrations_agree(any_db):
-    from core.migrate import include_owned
+    from core.data.migrate import include_owned
 
     owned = set(get_host().table_owners)
     with get_engine().connect() as conn:
@@ -171,7 +171,7 @@ def _probe_tables(engine):
     """Two identical tables of every awkward type, one filled each way."""
     from sqlalchemy import Column, Date, DateTime, Integer, MetaData, Numeric, String, Table
 
-    from core.models import JSONType
+    from core.data.models import JSONType
 
     metadata = MetaData()
 
@@ -192,7 +192,7 @@ def test_insert_rows_stores_what_sqlalchemy_stores_and_rolls_back_with_the_sessi
 
     from sqlalchemy import insert
 
-    from core.bulk import insert_rows
+    from core.spreadsheet import insert_rows
 
     engine = get_engine()
     metadata, (bulk, orm, with_default) = _probe_tables(engine)

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from core.audit import Actor
 from core.cli import main
-from core.db import (
+from core.data.audit import Actor
+from core.data.db import (
     MARKER_NAME,
     DatabaseGone,
     DatabaseMissing,
@@ -331,7 +331,7 @@ def test_a_sign_in_after_the_file_is_removed_writes_nothing(db_path):
 
 
 def test_a_database_failure_after_the_navigation_still_shows_the_message(sqlite_db, monkeypatch):
-    from core import auth
+    from core.access import auth
 
     def gone(username, password, **kwargs):
         raise DatabaseGone("/somewhere/jiangxin.db")

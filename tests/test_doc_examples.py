@@ -60,10 +60,10 @@ def test_the_guide_gives_every_parse_function_of_core_cells_with_its_signature()
     import ast
     import inspect
 
-    from core import cells
+    from core.spreadsheet import cells
 
     doc = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
-    section = doc[doc.index("### `core.cells`"):]
+    section = doc[doc.index("### `core.spreadsheet.cells`"):]
     block = section[section.index("```python\n"):section.index("\n```\n")]
     documented = {f.name: [a.arg for a in (*f.args.args, *f.args.kwonlyargs)]
                   for f in ast.parse(block.removeprefix("```python\n")).body}

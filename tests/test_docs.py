@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import re
 
-from core import hookspecs
+from core.host import hookspecs
 from tests.helpers import ROOT
 
 SPECS = {name: fn for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)

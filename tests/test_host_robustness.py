@@ -8,12 +8,12 @@ import shutil
 import pytest
 from sqlalchemy import text
 
-from core import plugins
 from core.cli import main
-from core.config import load_settings
-from core.db import get_engine
-from core.migrate import check_schema, pending
-from core.plugins import PluginError, PluginHost, get_host
+from core.data.db import get_engine
+from core.data.migrate import check_schema, pending
+from core.host import loader as plugins
+from core.host.loader import PluginError, PluginHost, get_host
+from core.settings.config import load_settings
 from tests.helpers import BROKEN_PLUGINS, TEST_PLUGINS, signed_in_app, texts
 
 FIXTURES = BROKEN_PLUGINS / "robustness"

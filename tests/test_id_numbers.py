@@ -9,7 +9,13 @@ import random
 import pytest
 from stdnum.cn import ric
 
-from core.cells import CellError, id_birth_date, id_check_char, id_gender, parse_id_number
+from core.spreadsheet.cells import (
+    CellError,
+    id_birth_date,
+    id_check_char,
+    id_gender,
+    parse_id_number,
+)
 from tests.sheets import GB11643_EXAMPLE, make_id
 
 

@@ -9,11 +9,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, insert, select
 
-from core.audit import Actor
-from core.auth import CurrentUser
+from core.access.auth import CurrentUser
 from core.cli import main
-from core.db import read_session, session_scope
-from core.models import AuditEntry
+from core.data.audit import Actor
+from core.data.db import read_session, session_scope
+from core.data.models import AuditEntry
 from plugins.registry import changes
 from plugins.registry.models import ChangeRequest, Honour, Person, initials
 from tests.sheets import county_workbook, make_id, save
@@ -30,9 +30,9 @@ def roster_any(request, monkeypatch):
     if request.param == "sqlite":
         yield request.getfixturevalue("roster_db")
         return
-    from core.db import get_engine
-    from core.migrate import upgrade
-    from core.plugins import get_host
+    from core.data.db import get_engine
+    from core.data.migrate import upgrade
+    from core.host.loader import get_host
 
     url = request.getfixturevalue("pg_url")
     monkeypatch.setenv("JIANGXIN_PLUGIN_PATH", "")
@@ -108,8 +108,8 @@ def test_an_import_row_whose_id_number_is_on_file_under_another_name_is_refused(
 
 def test_staff_learn_only_that_a_number_is_taken_elsewhere_and_see_who_within_their_county(
         roster_db, tmp_path):
-    from core.plugins import get_host
-    from core.xlsx_import import import_file
+    from core.host.loader import get_host
+    from core.spreadsheet import import_file
 
     table = get_host().spreadsheet_tables["roster_additions"]
     elsewhere, here = make_id("19660606", 151), make_id("19670707", 171)
@@ -235,7 +235,7 @@ def test_a_51_character_name_is_refused_with_a_message_by_form_and_import(roster
 
 
 def test_an_account_name_longer_than_its_column_is_refused(sqlite_db):
-    from core import auth
+    from core.access import auth
 
     with pytest.raises(auth.AccountError, match="姓名不能超过 64 个字"):
         with session_scope(ADMIN.actor) as s:
@@ -243,7 +243,7 @@ def test_an_account_name_longer_than_its_column_is_refused(sqlite_db):
 
 
 def test_an_export_never_fails_on_a_long_value_stored_before_the_bounds(sqlite_db):
-    from core.excel import EXCEL_CELL_CHARS, workbook_bytes
+    from core.spreadsheet import EXCEL_CELL_CHARS, workbook_bytes
 
     with session_scope(ADMIN.actor) as s:  # as the old code let it in
         s.execute(insert(AuditEntry).values(at=dt.datetime(2026, 1, 1), actor="staff_jd",

@@ -1,4 +1,4 @@
-"""User text shown as text (issue #9): ``core.text.literal`` and every page that shows data.
+"""User text shown as text (issue #9): ``core.ui.text.literal`` and every page that shows data.
 
 Streamlit's Markdown is react-markdown with remark-gfm, remark-math, remark-directive,
 remark-emoji and Streamlit's own plugins. The unit tests check the escaped source against what
@@ -17,7 +17,7 @@ import string
 import pytest
 from sqlalchemy import update
 
-from core.text import JOINER, literal
+from core.ui.text import JOINER, literal
 
 # --- what Streamlit's frontend looks for (JS regexes; \w is ASCII there) ------------------------
 SOURCE_EMOJI = re.compile(r":(?!material/|streamlit:)[A-Za-z0-9_+-][A-Za-z0-9_+-]*:")  # loads remark-emoji
@@ -111,14 +111,14 @@ def test_line_breaks_stay_line_breaks():
 
 
 def test_show_puts_one_value_in_the_element_asked_for(monkeypatch):
-    import core.text
+    import core.ui.text
 
     drawn = []
     for kind in ("markdown", "caption", "error"):
-        monkeypatch.setattr(core.text.st, kind, lambda body, kind=kind: drawn.append((kind, body)))
-    core.text.show("**粗体**")
-    core.text.show(":red[红]", "caption")
-    core.text.show("<b>x</b>", "error")
+        monkeypatch.setattr(core.ui.text.st, kind, lambda body, kind=kind: drawn.append((kind, body)))
+    core.ui.text.show("**粗体**")
+    core.ui.text.show(":red[红]", "caption")
+    core.ui.text.show("<b>x</b>", "error")
     assert drawn == [("markdown", "\\*\\*粗体\\*\\*"), ("caption", "\\:red\\[红\\]"),
                      ("error", "\\<b\\>x\\<\\/b\\>")]
 
@@ -167,10 +167,10 @@ def add_payload_data() -> tuple[int, int]:
     """In the roster database of the test: a person whose every text field is the payload,
     staff_jd's display name, a pending transfer with the payload as reason and attachment name,
     a refused death with it as the decision's reason. Returns the person's and the transfer's ids."""
-    from core import auth
-    from core.audit import Actor
-    from core.db import read_session, session_scope
-    from core.models import User
+    from core.access import auth
+    from core.data.audit import Actor
+    from core.data.db import read_session, session_scope
+    from core.data.models import User
     from plugins.registry import changes
     from plugins.registry.models import Person
 

@@ -9,9 +9,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import insert, select
 
-from core.auth import CurrentUser
-from core.db import read_session, session_scope, utcnow
-from core.models import AuditEntry
+from core.access.auth import CurrentUser
+from core.data.db import read_session, session_scope, utcnow
+from core.data.models import AuditEntry
 from plugins.registry import changes
 from plugins.registry.models import ChangeRequest, Person
 from plugins.registry.queries import (

@@ -9,16 +9,16 @@ import textwrap
 
 import pytest
 
-from core import hookspecs
-from core.config import load_settings
-from core.plugins import PluginError, PluginHost, get_host
+from core.host import hookspecs
+from core.host.loader import PluginError, PluginHost, get_host
+from core.settings.config import load_settings
 from tests.helpers import BROKEN_PLUGINS, TEST_PLUGINS, signed_in_app, texts
 
 HELLO = textwrap.dedent('''
     import streamlit as st
-    from core.hookspecs import hookimpl
-    from core.pages import Page
-    from core.permissions import Permission
+    from core.host.hookspecs import hookimpl
+    from core.host.pages import Page
+    from core.access.permissions import Permission
     from . import labels
 
     def board():
@@ -116,8 +116,8 @@ def test_a_plugin_name_used_twice_is_refused(env, tmp_path, monkeypatch):
 
 def test_a_url_path_declared_twice_is_reported_not_merged(env, tmp_path, monkeypatch):
     (tmp_path / "twice.py").write_text(textwrap.dedent('''
-        from core.hookspecs import hookimpl
-        from core.pages import Page
+        from core.host.hookspecs import hookimpl
+        from core.host.pages import Page
         def one(): pass
         def two(): pass
         @hookimpl
@@ -137,7 +137,7 @@ def test_a_table_name_claimed_by_two_plugins_is_reported(env, tmp_path, monkeypa
     model = textwrap.dedent('''
         from sqlalchemy import MetaData
         from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-        from core.hookspecs import hookimpl
+        from core.host.hookspecs import hookimpl
         class OwnBase(DeclarativeBase):
             metadata = MetaData()
         class Thing(OwnBase):
@@ -159,8 +159,8 @@ def test_installed_packages_are_found_through_entry_points(env, tmp_path, monkey
     site = tmp_path / "site"
     (site / "county_pkg").mkdir(parents=True)
     (site / "county_pkg" / "__init__.py").write_text(textwrap.dedent('''
-        from core.hookspecs import hookimpl
-        from core.pages import Page
+        from core.host.hookspecs import hookimpl
+        from core.host.pages import Page
         def page(): pass
         @hookimpl
         def jiangxin_pages():
@@ -194,9 +194,9 @@ def test_plugins_page_and_overview_survive_broken_plugins(sqlite_db, monkeypatch
 
 def test_a_plugin_cannot_redeclare_or_take_over_core_permissions(sqlite_db, tmp_path, monkeypatch):
     (tmp_path / "usurper.py").write_text(textwrap.dedent('''
-        from core.hookspecs import hookimpl
-        from core.pages import Page
-        from core.permissions import Permission
+        from core.host.hookspecs import hookimpl
+        from core.host.pages import Page
+        from core.access.permissions import Permission
         def page(): pass
         @hookimpl
         def jiangxin_permissions():
@@ -217,7 +217,7 @@ def test_a_plugin_cannot_redeclare_or_take_over_core_permissions(sqlite_db, tmp_
 
 def test_a_permission_check_that_raises_refuses(sqlite_db, tmp_path, monkeypatch):
     (tmp_path / "flaky_guard.py").write_text(textwrap.dedent('''
-        from core.hookspecs import hookimpl
+        from core.host.hookspecs import hookimpl
         @hookimpl
         def jiangxin_check_permission(user, permission):
             if permission == "jx_testkit.view":
@@ -232,8 +232,8 @@ def test_a_permission_check_that_raises_refuses(sqlite_db, tmp_path, monkeypatch
 
 def test_plugins_are_asked_in_load_order_so_core_keeps_its_declarations(env, tmp_path, monkeypatch):
     (tmp_path / "early.py").write_text(textwrap.dedent('''
-        from core.hookspecs import hookimpl
-        from core.permissions import Permission
+        from core.host.hookspecs import hookimpl
+        from core.access.permissions import Permission
         @hookimpl
         def jiangxin_permissions():
             return [Permission("early.a", "甲", {"admin"})]

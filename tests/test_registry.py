@@ -6,10 +6,10 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from core.auth import CurrentUser
+from core.access.auth import CurrentUser
 from core.cli import main
-from core.db import read_session
-from core.models import AuditEntry
+from core.data.db import read_session
+from core.data.models import AuditEntry
 from plugins.registry.models import Honour, Person
 from plugins.registry.queries import PersonFilter, count_people, find_people
 from plugins.registry.vocab import mask_id, mask_phone
@@ -171,9 +171,9 @@ def test_roster_models_and_migrations_agree(roster_db):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from core.db import Base, get_engine
-    from core.migrate import include_owned
-    from core.plugins import get_host
+    from core.data.db import Base, get_engine
+    from core.data.migrate import include_owned
+    from core.host.loader import get_host
 
     owned = set(get_host().table_owners)
     assert {"registry_person", "registry_honour"} <= owned

@@ -9,9 +9,9 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from core.auth import CurrentUser
-from core.db import read_session, session_scope
-from core.models import AuditEntry
+from core.access.auth import CurrentUser
+from core.data.db import read_session, session_scope
+from core.data.models import AuditEntry
 from plugins.registry import changes
 from plugins.registry.models import ChangeRequest, Honour, Person
 from tests.sheets import make_id
@@ -117,14 +117,14 @@ def test_a_pending_request_can_be_withdrawn_by_its_submitter_only(roster_db):
 
 def test_an_approval_is_announced_to_other_plugins(roster_db, tmp_path, monkeypatch):
     (tmp_path / "studios_listener.py").write_text(textwrap.dedent('''
-        from core.hookspecs import hookimpl
+        from core.host.hookspecs import hookimpl
         SEEN = []
         @hookimpl
         def jiangxin_notification(event, payload, session):
             SEEN.append((event, payload["kind"], payload["person_id"]))
     '''))
     monkeypatch.setenv("JIANGXIN_PLUGIN_PATH", str(tmp_path))
-    from core.plugins import get_host
+    from core.host.loader import get_host
 
     person = living_in("330182")
     decide(submit(changes.submit_death, STAFF_JD, person.id, dt.date(2026, 1, 1), "理由"))
@@ -169,9 +169,9 @@ def test_many_reviewers_at_once_exactly_one_decision_counts(roster_db):
 
 
 def test_many_reviewers_at_once_on_postgresql(pg_url, monkeypatch):
-    from core.db import get_engine
-    from core.migrate import upgrade
-    from core.plugins import get_host
+    from core.data.db import get_engine
+    from core.data.migrate import upgrade
+    from core.host.loader import get_host
 
     monkeypatch.setenv("JIANGXIN_PLUGIN_PATH", "")
     monkeypatch.delenv("JIANGXIN_DISABLED_PLUGINS")
@@ -210,8 +210,8 @@ def test_the_overview_counts_pending_and_approved_changes_live(roster_db):
 
 
 def test_staff_bulk_additions_become_pending_requests_not_roster_rows(roster_db, tmp_path):
-    from core.plugins import get_host
-    from core.xlsx_import import import_file
+    from core.host.loader import get_host
+    from core.spreadsheet import import_file
     from tests.sheets import county_workbook, save
 
     header = ["姓名", "身份证号", "工作单位", "荣誉", "授予年份"]
@@ -254,8 +254,8 @@ def test_a_persons_page_shows_the_full_change_history(roster_db):
 
 
 def test_bulk_additions_refuse_a_known_person_of_another_county_and_two_honours_approve(roster_db, tmp_path):
-    from core.plugins import get_host
-    from core.xlsx_import import import_file
+    from core.host.loader import get_host
+    from core.spreadsheet import import_file
     from tests.sheets import county_workbook, save
 
     header = ["姓名", "身份证号", "荣誉", "授予年份"]

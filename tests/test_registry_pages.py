@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core.db import read_session
+from core.data.db import read_session
 from plugins.registry.models import ChangeRequest, Person
 from tests.helpers import signed_in_app
 

@@ -9,10 +9,12 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from core import auth, cells, clock
-from core.auth import AccountError, CurrentUser
-from core.db import read_session, session_scope
-from core.models import AuditEntry, User
+from core.access import auth
+from core.access.auth import AccountError, CurrentUser
+from core.data.db import read_session, session_scope
+from core.data.models import AuditEntry, User
+from core.settings import clock
+from core.spreadsheet import cells
 from plugins.registry import changes
 from plugins.registry.models import ChangeRequest, Honour, Person
 from plugins.registry.vocab import HONOURS

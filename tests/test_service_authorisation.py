@@ -12,13 +12,13 @@ import io
 import pytest
 from sqlalchemy import func, select, update
 
-from core import auth
-from core.audit import Actor
-from core.auth import CurrentUser
-from core.db import read_session, session_scope
-from core.models import AuditEntry
-from core.permissions import FORBIDDEN_ACTION, PermissionDenied
-from core.plugins import get_host
+from core.access import auth
+from core.access.auth import CurrentUser
+from core.access.permissions import FORBIDDEN_ACTION, PermissionDenied
+from core.data.audit import Actor
+from core.data.db import read_session, session_scope
+from core.data.models import AuditEntry
+from core.host.loader import get_host
 from plugins.registry import changes, queries
 from plugins.registry.models import ChangeRequest, Person
 from tests.helpers import ACCOUNTS
@@ -117,7 +117,7 @@ def _sensitive(user, folder):
 
 def _export(table_name):
     def setup(user, folder):
-        from core.excel import export_file
+        from core.spreadsheet import export_file
 
         table = get_host().spreadsheet_tables[table_name]
         return lambda s: export_file(table, io.BytesIO(), user.actor, user.visible_counties())
@@ -126,7 +126,7 @@ def _export(table_name):
 
 def _import(table_name):
     def setup(user, folder):
-        from core.xlsx_import import import_file
+        from core.spreadsheet import import_file
 
         table = get_host().spreadsheet_tables[table_name]
         rows = [["批量甲", make_id("19910101", 111, area=_home(user)), "建德市" if _home(user) == "330182"
@@ -248,7 +248,7 @@ def test_a_person_of_another_county_is_never_named(roster_db):
 
 
 def test_staff_spreadsheets_stay_in_their_county(roster_db):
-    from core.excel import export_file
+    from core.spreadsheet import export_file
 
     table = get_host().spreadsheet_tables["roster_masked"]
     actor = USERS["staff_jd"].actor
@@ -285,7 +285,7 @@ def test_the_review_queue_does_not_offer_ones_own_requests(roster_db):
 
 def test_the_command_line_reports_a_refusal_plainly(roster_db, tmp_path, monkeypatch, capsys):
     from core.cli import main
-    from core.plugins import PluginHost
+    from core.host.loader import PluginHost
 
     monkeypatch.setattr(PluginHost, "allowed", lambda self, user, permission: False)  # a veto
     assert main(["export", "roster_masked", str(tmp_path / "out.xlsx")]) == 1

@@ -13,10 +13,10 @@ import jwt
 import pytest
 from sqlalchemy import func, select
 
-from core import auth
-from core.audit import Actor
-from core.db import read_session, session_scope
-from core.models import AuditEntry, LoginFailure
+from core.access import auth
+from core.data.audit import Actor
+from core.data.db import read_session, session_scope
+from core.data.models import AuditEntry, LoginFailure
 from tests.helpers import COOKIE_KEY, PASSWORD
 
 SECRET = COOKIE_KEY.encode()
@@ -89,7 +89,7 @@ def test_a_session_resumed_from_a_cookie_is_audited(sqlite_db):
     with read_session() as s:
         entry = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
     assert (entry.action, entry.actor, entry.row_id) == ("login_cookie", "staff_jd", "staff_jd")
-    from core.audit import ACTION_LABELS
+    from core.data.audit import ACTION_LABELS
     assert ACTION_LABELS["login_cookie"] == "凭登录状态恢复"
 
 
@@ -262,7 +262,7 @@ def test_an_unknown_username_is_masked_with_a_keyed_hash():
 def test_a_private_download_is_made_on_click_and_expires(monkeypatch):
     from streamlit import runtime
 
-    from core import downloads
+    from core.ui import downloads
 
     cleanups = threading.Event()
     calls = []

@@ -12,13 +12,12 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from core.audit import Actor
 from core.cli import main
-from core.db import read_session
-from core.excel import error_report_bytes, export_file
-from core.models import AuditEntry
-from core.plugins import get_host
-from core.xlsx_import import UnreadableFile, import_file
+from core.data.audit import Actor
+from core.data.db import read_session
+from core.data.models import AuditEntry
+from core.host.loader import get_host
+from core.spreadsheet import UnreadableFile, error_report_bytes, export_file, import_file
 from tests.helpers import shown, signed_in_app, testkit
 from tests.sheets import county_workbook, make_id, save
 
@@ -238,7 +237,7 @@ def test_export_edit_import_round_trips_every_column_type(sqlite_db, tmp_path):
 
     # and the whole export imports unchanged into an empty table
     testkit_person = testkit().TestkitPerson
-    from core.db import session_scope
+    from core.data.db import session_scope
     with session_scope(ADMIN) as s:
         s.query(testkit_person).delete()
     assert import_file(people_table(), out, ADMIN).written == 3

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from core.auth import CurrentUser
-from core.db import read_session, session_scope
+from core.access.auth import CurrentUser
+from core.data.db import read_session, session_scope
 from plugins.registry import changes
 from plugins.registry.models import ChangeRequest, Person
 from tests.helpers import ROOT, signed_in_app
@@ -101,7 +101,7 @@ def test_the_session_keeps_one_import_check_or_result_per_table(sqlite_db, tmp_p
 
 
 def test_the_server_accepts_uploads_up_to_the_spreadsheet_limit(sqlite_db, monkeypatch):
-    from core.config import Settings
+    from core.settings.config import Settings
 
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] == Settings.xlsx_max_file_mb == 50

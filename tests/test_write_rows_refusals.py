@@ -9,12 +9,12 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
-from core.audit import Actor
-from core.db import read_session, session_scope
-from core.models import AuditEntry
-from core.plugins import get_host
-from core.spreadsheets import RowsRefused
-from core.xlsx_import import Problem, import_file
+from core.data.audit import Actor
+from core.data.db import read_session, session_scope
+from core.data.models import AuditEntry
+from core.host.loader import get_host
+from core.spreadsheet import Problem, import_file
+from core.spreadsheet.table import RowsRefused
 from tests.helpers import testkit
 from tests.sheets import county_workbook, make_id, save
 
@@ -60,7 +60,7 @@ def test_rows_refused_by_write_rows_are_a_problem_and_nothing_is_written(sqlite_
 def test_a_bug_in_write_rows_is_an_error_not_a_row_problem_and_nothing_is_written(
         sqlite_db, tmp_path, caplog, bug):
     table = _table_whose_write_rows_raises(bug)
-    with caplog.at_level(logging.ERROR, logger="core.xlsx_import"), \
+    with caplog.at_level(logging.ERROR, logger="core.spreadsheet.writing"), \
             pytest.raises(type(bug)):
         import_file(table, _file(tmp_path), STAFF_JD)
     assert any("write_rows failed" in r.getMessage() and r.exc_info for r in caplog.records)
@@ -68,7 +68,7 @@ def test_a_bug_in_write_rows_is_an_error_not_a_row_problem_and_nothing_is_writte
 
 
 def test_json_type_has_a_public_home_and_the_old_path_still_works():
-    from core import db, models
+    from core.data import db, models
     from plugins.registry import models as roster_models
 
     assert models.JSONType is db.JSONType

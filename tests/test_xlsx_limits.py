@@ -16,14 +16,13 @@ from xml.sax.saxutils import escape
 import openpyxl
 import pytest
 
-from core import xlsx_limits
-from core.audit import Actor
 from core.cli import main
-from core.config import ConfigError, load_settings
-from core.excel import error_report_bytes
-from core.plugins import get_host
-from core.xlsx_import import ImportResult, UnreadableFile, import_file
-from core.xlsx_limits import Limits, TooLarge, check_limits
+from core.data.audit import Actor
+from core.host.loader import get_host
+from core.settings.config import ConfigError, load_settings
+from core.spreadsheet import ImportResult, UnreadableFile, error_report_bytes, import_file
+from core.spreadsheet import limits as xlsx_limits
+from core.spreadsheet.limits import Limits, TooLarge, check_limits
 from tests.helpers import ROOT, signed_in_app
 from tests.sheets import county_workbook, make_id, save
 

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from core import auth
-from core.counties import county_name
-from core.db import session_scope
-from core.models import ROLE_LABELS
-from core.text import literal
+from core.access import auth
+from core.data.db import session_scope
+from core.data.models import ROLE_LABELS
+from core.settings.counties import county_name
 from core.ui import require
+from core.ui.text import literal
 
 user = require("core.account")
 st.title("我的账户")

@@ -5,14 +5,14 @@ import datetime as dt
 import streamlit as st
 from sqlalchemy import select
 
-from core import clock
-from core.audit import ACTION_LABELS, AuditFilter, count_entries, find_entries, record
-from core.counties import county_name, load_counties
-from core.db import read_session, session_scope
-from core.downloads import private_file
-from core.excel import workbook_bytes
-from core.models import AuditEntry
+from core.data.audit import ACTION_LABELS, AuditFilter, count_entries, find_entries, record
+from core.data.db import read_session, session_scope
+from core.data.models import AuditEntry
+from core.settings import clock
+from core.settings.counties import county_name, load_counties
+from core.spreadsheet import workbook_bytes
 from core.ui import format_time, require
+from core.ui.downloads import private_file
 
 PAGE_SIZE = 50
 user = require("core.audit")
@@ -35,7 +35,7 @@ actor = c1.selectbox("用户", ["", *actors], format_func=lambda a: a or "全部
 county = c2.selectbox("区县", [""] + [c.code for c in load_counties()],
                       format_func=lambda c: county_name(c) if c else "全部区县")
 table = c3.selectbox("数据表", ["", *tables], format_func=lambda t: t or "全部数据表")
-today = clock.today()  # local days, as the times below are shown (core.clock)
+today = clock.today()  # local days, as the times below are shown (core.settings.clock)
 dates = c4.date_input("日期", value=(today - dt.timedelta(days=30), today), max_value=today)
 since, until = (dates if isinstance(dates, tuple) and len(dates) == 2 else (None, None))
 flt = AuditFilter(actor=actor, county=county, table=table, since=since, until=until)

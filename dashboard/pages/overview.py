@@ -5,10 +5,10 @@
 
 import streamlit as st
 
-from core import clock
-from core.counties import county_name, load_counties
-from core.downloads import private_file
+from core.settings import clock
+from core.settings.counties import county_name, load_counties
 from core.ui import host, page_link, require
+from core.ui.downloads import private_file
 from dashboard.overview_data import compute_tiles, log_download, overview_workbook
 
 user = require("core.overview")

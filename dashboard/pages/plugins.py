@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from core.db import get_engine
-from core.migrate import pending
-from core.plugins import SOURCE_LABELS
-from core.text import literal
+from core.data.db import get_engine
+from core.data.migrate import pending
+from core.host.loader import SOURCE_LABELS
 from core.ui import host, require
+from core.ui.text import literal
 
 require("core.plugins")
 st.title("插件")

@@ -3,12 +3,12 @@
 import streamlit as st
 from sqlalchemy import select
 
-from core import auth
-from core.counties import county_name, load_counties
-from core.db import read_session, session_scope
-from core.models import ROLE_LABELS, ROLES, User
-from core.text import literal
+from core.access import auth
+from core.data.db import read_session, session_scope
+from core.data.models import ROLE_LABELS, ROLES, User
+from core.settings.counties import county_name, load_counties
 from core.ui import format_time, require
+from core.ui.text import literal
 
 admin = require("core.users")
 st.title("用户")

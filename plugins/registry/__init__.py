@@ -8,9 +8,9 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from core.hookspecs import hookimpl
-from core.pages import Page
-from core.permissions import Permission
+from core.access.permissions import Permission
+from core.host.hookspecs import hookimpl
+from core.host.pages import Page
 
 SECTION = "名册"
 

@@ -18,14 +18,15 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, defer
 
-from core import cells, clock
-from core.audit import bump_versions, record
-from core.auth import CurrentUser
-from core.counties import county_lookup, county_name
-from core.db import utcnow
-from core.notify import notify
-from core.permissions import PermissionDenied, require
-from core.plugins import get_host
+from core.access.auth import CurrentUser
+from core.access.permissions import PermissionDenied, require
+from core.data.audit import bump_versions, record
+from core.data.db import utcnow
+from core.host.loader import get_host
+from core.settings import clock
+from core.settings.counties import county_lookup, county_name
+from core.spreadsheet import cells
+from core.ui.notify import notify
 from plugins.registry.models import ChangeRequest, Honour, Person, initials
 from plugins.registry.vocab import DECEASED, HONOURS
 

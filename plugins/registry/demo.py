@@ -7,9 +7,9 @@ import random
 
 from sqlalchemy import insert, select
 
-from core.audit import bump_versions, record
-from core.cells import id_check_char
-from core.counties import load_counties
+from core.data.audit import bump_versions, record
+from core.settings.counties import load_counties
+from core.spreadsheet.cells import id_check_char
 from plugins.registry.models import ChangeRequest, Honour, Person, initials
 from plugins.registry.vocab import HONOURS
 
@@ -79,7 +79,7 @@ def load(session, faker, seed: int) -> None:
 
 def _change_history(rng: random.Random, people: list[dict], ids: dict[str, int]) -> list[dict]:
     """Decided requests over the past two years, and a queue of pending ones (some overdue)."""
-    from core.db import utcnow
+    from core.data.db import utcnow
 
     now = utcnow().replace(microsecond=0)
     living = [p for p in people if p["status"] != "去世"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import case, distinct, func, select
 
-from core.counties import county_name
-from core.metrics import Metric, MetricContext, MetricResult
+from core.host.metrics import Metric, MetricContext, MetricResult
+from core.settings.counties import county_name
 from plugins.registry.models import ChangeRequest, Honour, Person
 from plugins.registry.vocab import DECEASED, LEVELS, STATUSES
 
@@ -66,7 +66,7 @@ def honours_per_year(ctx: MetricContext) -> MetricResult:
 def pending_changes(ctx: MetricContext) -> MetricResult:
     import datetime as dt
 
-    from core.db import utcnow
+    from core.data.db import utcnow
 
     overdue_before = utcnow() - dt.timedelta(days=7)
     stmt = (select(ChangeRequest.kind, func.count(),
@@ -86,7 +86,7 @@ def pending_changes(ctx: MetricContext) -> MetricResult:
 def approvals(ctx: MetricContext) -> MetricResult:
     import statistics
 
-    from core import clock
+    from core.settings import clock
 
     year = ctx.year or clock.this_year()  # the year in the users' time zone, and its bounds
     start, end = clock.local_year_bounds(year)

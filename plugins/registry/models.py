@@ -9,7 +9,7 @@ from pypinyin import Style, lazy_pinyin
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, JSONType, utcnow
+from core.data.db import Base, JSONType, utcnow
 
 
 def initials(name: str) -> str:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import clock
-from core.counties import county_name, load_counties
-from core.db import read_session, session_scope
-from core.spreadsheet_ui import export_button, import_panel
-from core.text import literal
+from core.data.db import read_session, session_scope
+from core.settings import clock
+from core.settings.counties import county_name, load_counties
+from core.spreadsheet.widgets import export_button, import_panel
 from core.ui import can, format_time, require
+from core.ui.text import literal
 from plugins.registry import changes, queries
 from plugins.registry.models import Person
 from plugins.registry.queries import PAGE_SIZE, PersonFilter, count_people, find_people, honours_of

@@ -5,12 +5,12 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy import select
 
-from core import clock
-from core.counties import county_name, load_counties
-from core.db import read_session, session_scope
-from core.downloads import private_file
-from core.text import literal
+from core.data.db import read_session, session_scope
+from core.settings import clock
+from core.settings.counties import county_name, load_counties
 from core.ui import format_time, require
+from core.ui.downloads import private_file
+from core.ui.text import literal
 from plugins.registry import changes
 from plugins.registry.models import ChangeRequest, Person
 from plugins.registry.queries import PersonFilter, find_people, record_id_search, sees_full_numbers
@@ -65,7 +65,7 @@ def submit_page() -> None:
     user = require("registry.submit")
     st.title("提交变动")
     with st.expander("批量新增：上传 Excel，每一行成为一件待审核的新增申请"):
-        from core.spreadsheet_ui import import_panel
+        from core.spreadsheet.widgets import import_panel
 
         import_panel("roster_additions")
     kind = st.radio("变动类型", changes.KINDS, horizontal=True, key="change_kind")
@@ -154,7 +154,7 @@ def review_page() -> None:
                     f" · 提交人 {literal(request.submitted_by)} · {format_time(request.submitted_at)}")
         st.write(f"理由：{literal(request.reason)}")
         st.dataframe(changes.diff(request), hide_index=True, width="stretch")
-        if request.attachment_name:  # loaded on click, served once (core.downloads)
+        if request.attachment_name:  # loaded on click, served once (core.ui.downloads)
             def attachment(request_id: int = request.id) -> bytes:
                 with read_session() as session:
                     return session.scalar(select(ChangeRequest.attachment)

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from sqlalchemy import Select, exists, false, func, select
 from sqlalchemy.orm import Session
 
-from core.audit import record
-from core.auth import CurrentUser
-from core.db import session_scope, utcnow
-from core.models import AuditEntry
-from core.permissions import PermissionDenied, require
-from core.plugins import get_host
+from core.access.auth import CurrentUser
+from core.access.permissions import PermissionDenied, require
+from core.data.audit import record
+from core.data.db import session_scope, utcnow
+from core.data.models import AuditEntry
+from core.host.loader import get_host
 from plugins.registry.models import Honour, Person
 from plugins.registry.vocab import DECEASED
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from sqlalchemy import select, tuple_
 
-from core.audit import bump_versions
-from core.bulk import insert_rows
-from core.cells import id_birth_date, id_gender
-from core.db import utcnow
-from core.spreadsheets import Column, RowsRefused, SpreadsheetTable
+from core.data.audit import bump_versions
+from core.data.db import utcnow
+from core.spreadsheet import insert_rows
+from core.spreadsheet.cells import id_birth_date, id_gender
+from core.spreadsheet.table import Column, RowsRefused, SpreadsheetTable
 from plugins.registry.models import ChangeRequest, Honour, Person, initials
 from plugins.registry.queries import PersonFilter
 from plugins.registry.vocab import (

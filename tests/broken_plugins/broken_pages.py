@@ -1,6 +1,6 @@
 """A drop-in whose page hook raises, and whose page (when declared) raises when drawn."""
 
-from core.hookspecs import hookimpl
+from core.host.hookspecs import hookimpl
 
 
 @hookimpl

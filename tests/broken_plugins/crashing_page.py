@@ -1,8 +1,8 @@
 """A drop-in with a page that raises when drawn and a metric that raises when computed."""
 
-from core.hookspecs import hookimpl
-from core.metrics import Metric
-from core.pages import Page
+from core.host.hookspecs import hookimpl
+from core.host.metrics import Metric
+from core.host.pages import Page
 
 
 def boom() -> None:

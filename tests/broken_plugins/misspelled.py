@@ -1,6 +1,6 @@
 """A drop-in with a misspelled hook name: pluggy's check_pending turns it into a load failure."""
 
-from core.hookspecs import hookimpl
+from core.host.hookspecs import hookimpl
 
 
 @hookimpl

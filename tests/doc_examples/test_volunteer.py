@@ -5,12 +5,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import dashboard
-from core import auth
-from core.audit import Actor
-from core.db import create_database, dispose_engines, get_engine, read_session, session_scope
-from core.metrics import MetricContext
-from core.migrate import upgrade
-from core.plugins import get_host
+from core.access import auth
+from core.data.audit import Actor
+from core.data.db import create_database, dispose_engines, get_engine, read_session, session_scope
+from core.data.migrate import upgrade
+from core.host.loader import get_host
+from core.host.metrics import MetricContext
 
 PLUGINS = Path(__file__).resolve().parent / "plugins"    # the folder that holds volunteer/
 APP = str(Path(dashboard.__file__).parent / "app.py")     # the dashboard of the installed Jiangxin

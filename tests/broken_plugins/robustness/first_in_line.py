@@ -1,7 +1,7 @@
 """A drop-in that asks to be called first (tryfirst=True), though it is loaded after core."""
 
-from core.hookspecs import hookimpl
-from core.permissions import Permission
+from core.access.permissions import Permission
+from core.host.hookspecs import hookimpl
 
 
 @hookimpl(tryfirst=True)

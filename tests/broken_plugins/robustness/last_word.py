@@ -1,7 +1,7 @@
 """A drop-in that asks to be called last (trylast=True), though it is loaded before others."""
 
-from core.hookspecs import hookimpl
-from core.permissions import Permission
+from core.access.permissions import Permission
+from core.host.hookspecs import hookimpl
 
 
 @hookimpl(trylast=True)

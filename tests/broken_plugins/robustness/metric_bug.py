@@ -1,7 +1,7 @@
 """A drop-in, clean at load time, whose overview tile raises when computed."""
 
-from core.hookspecs import hookimpl
-from core.metrics import Metric
+from core.host.hookspecs import hookimpl
+from core.host.metrics import Metric
 
 
 def broken(ctx):

@@ -1,7 +1,7 @@
 """A drop-in, clean at load time, whose page raises when drawn (strict mode must show it)."""
 
-from core.hookspecs import hookimpl
-from core.pages import Page
+from core.host.hookspecs import hookimpl
+from core.host.pages import Page
 
 
 def boom() -> None:

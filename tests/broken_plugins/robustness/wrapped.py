@@ -1,7 +1,7 @@
 """A drop-in with hook wrappers (legal in pluggy, but the host calls each implementation itself):
 refused at registration with the reason."""
 
-from core.hookspecs import hookimpl
+from core.host.hookspecs import hookimpl
 
 
 @hookimpl(wrapper=True)

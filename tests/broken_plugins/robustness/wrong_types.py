@@ -1,9 +1,9 @@
 """A drop-in whose hooks return the wrong types: a permission given as a string, a page that is
 not a Page, a verdict that is not a bool. Each is reported against it; nothing else breaks."""
 
-from core.hookspecs import hookimpl
-from core.pages import Page
-from core.permissions import Permission
+from core.access.permissions import Permission
+from core.host.hookspecs import hookimpl
+from core.host.pages import Page
 
 
 def board() -> None:

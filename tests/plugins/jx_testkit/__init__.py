@@ -12,15 +12,15 @@ from pathlib import Path
 from sqlalchemy import Date, Numeric, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.audit import bump_versions
-from core.bulk import insert_rows
-from core.cells import id_birth_date, id_gender
-from core.db import Base, read_session
-from core.hookspecs import hookimpl
-from core.metrics import Metric, MetricResult
-from core.pages import Page
-from core.permissions import Permission
-from core.spreadsheets import Column, SpreadsheetTable
+from core.access.permissions import Permission
+from core.data.audit import bump_versions
+from core.data.db import Base, read_session
+from core.host.hookspecs import hookimpl
+from core.host.metrics import Metric, MetricResult
+from core.host.pages import Page
+from core.spreadsheet import insert_rows
+from core.spreadsheet.cells import id_birth_date, id_gender
+from core.spreadsheet.table import Column, SpreadsheetTable
 
 __version__ = "9.9.9"
 EVENTS_SEEN: list[tuple[str, dict]] = []
@@ -126,7 +126,7 @@ def notes_page() -> None:
 def people_page() -> None:
     import streamlit as st
 
-    from core.spreadsheet_ui import export_button, import_panel
+    from core.spreadsheet.widgets import export_button, import_panel
 
     st.title("测试人员导入导出")
     import_panel("testkit_people")

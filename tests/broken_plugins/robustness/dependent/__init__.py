@@ -3,7 +3,7 @@ plugin's revision, which would hide core's head once the plugin is disabled."""
 
 from pathlib import Path
 
-from core.hookspecs import hookimpl
+from core.host.hookspecs import hookimpl
 
 
 @hookimpl

@@ -4,10 +4,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from core.hookspecs import hookimpl
-from core.metrics import Metric, MetricResult
-from core.pages import Page
-from core.permissions import Permission
+from core.access.permissions import Permission
+from core.host.hookspecs import hookimpl
+from core.host.metrics import Metric, MetricResult
+from core.host.pages import Page
 
 from .models import VolunteerActivity
 from .pages import activities_page

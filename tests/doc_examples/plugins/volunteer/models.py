@@ -3,7 +3,7 @@ from datetime import date
 from sqlalchemy import Date, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base
+from core.data.db import Base
 
 
 class VolunteerActivity(Base):

@@ -2,8 +2,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from core.counties import county_name
-from core.db import read_session, session_scope
+from core.data.db import read_session, session_scope
+from core.settings.counties import county_name
 
 from .models import VolunteerActivity
 

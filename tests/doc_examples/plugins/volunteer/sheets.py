@@ -1,8 +1,7 @@
 from sqlalchemy import select, tuple_
 
-from core.audit import bump_versions
-from core.bulk import insert_rows
-from core.spreadsheets import Column, SpreadsheetTable
+from core.data.audit import bump_versions
+from core.spreadsheet import Column, SpreadsheetTable, insert_rows
 
 from .models import VolunteerActivity
 

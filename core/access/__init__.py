@@ -1,0 +1,1 @@
+"""Who may do what: accounts and sign-in, permission decisions, database grants."""

@@ -1,0 +1,1 @@
+"""Where records live: the database, core's tables, migrations and the audit log."""

@@ -1,0 +1,1 @@
+"""What this installation is: its environment settings, its counties and its users' time zone."""
