@@ -120,7 +120,7 @@ def test_an_empty_database_is_reported_out_of_date_until_init_db(env, monkeypatc
     host = get_host()
     with pytest.raises(SchemaOutOfDate, match="jiangxin init-db"):
         check_schema(get_engine(), host)
-    assert set(pending(get_engine(), host)) == {"core_0003", "jx_testkit_0002"}
+    assert set(pending(get_engine(), host)) == {"core_0004", "jx_testkit_0002"}
     upgrade(get_engine(), host)
     check_schema(get_engine(), host)
 

@@ -51,6 +51,8 @@ class CurrentUser:
     display_name: str
     role: str
     county_code: str | None
+    # An administrator chose the password: the shell shows only dashboard/password_gate.py.
+    must_change_password: bool = False
 
     @property
     def actor(self) -> Actor:
@@ -98,9 +100,12 @@ def _account_admin(session: Session, own: str | None = None) -> None:
 
 
 def create_user(session: Session, username: str, display_name: str, role: str,
-                county_code: str | None, password: str) -> User:
+                county_code: str | None, password: str, *,
+                must_change_password: bool = False) -> User:
     """Create an account (audited). Raises AccountError with a Chinese message.
 
+    ``must_change_password``: the user must choose a password of their own at the next sign-in
+    (an administrator's new account: the 用户 page, ``jiangxin users add``).
     The session's actor must hold ``core.users`` (PermissionDenied otherwise)."""
     _account_admin(session)
     username = username.strip().lower()
@@ -114,7 +119,8 @@ def create_user(session: Session, username: str, display_name: str, role: str,
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise AccountError(f"用户名 {username} 已存在")
     user = User(username=username, display_name=display_name.strip(), role=role,
-                county_code=county_code, password_hash=hash_password(password), disabled=False)
+                county_code=county_code, password_hash=hash_password(password), disabled=False,
+                must_change_password=must_change_password)
     session.add(user)
     session.flush()
     return user
@@ -127,26 +133,32 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
-def set_password(session: Session, username: str, password: str) -> None:
+def set_password(session: Session, username: str, password: str, *,
+                 must_change_password: bool = False) -> None:
     """Set a new password and lift any lockout (audited, the hash itself never).
 
+    ``must_change_password``: the user must choose their own at the next sign-in (an
+    administrator's reset: the 用户 page, ``jiangxin users passwd``); False clears that.
     The session's actor must hold ``core.users`` or be the account's own user (who should come
     through change_own_password, which asks for the old password first)."""
     _account_admin(session, own=username.strip().lower())
     user = get_user(session, username)
     user.password_hash = hash_password(password)
+    user.must_change_password = must_change_password
     end_sessions(user)
     clear_failures(session, user.username)
     session.flush()
 
 
 def change_own_password(session: Session, username: str, old: str, new: str) -> None:
+    """The user's own new password, after checking the old one (audited): the only way to
+    clear ``must_change_password`` (我的账户 and dashboard/password_gate.py come here)."""
     user = get_user(session, username)
     if not check_password(old, user.password_hash):
         raise AccountError("原密码不正确")
     if old == new:
         raise AccountError("新密码不能与原密码相同")
-    set_password(session, username, new)
+    set_password(session, username, new, must_change_password=False)
 
 
 def update_user(session: Session, username: str, *, role: str | None = None,
@@ -170,6 +182,7 @@ def update_user(session: Session, username: str, *, role: str | None = None,
     user.role, user.county_code = new_role, new_county
     if display_name is not None:
         user.display_name = display_name.strip() or user.display_name
+        _forget_display_name(session, user.username)
     if disabled is not None:
         user.disabled = disabled
     session.flush()
@@ -202,7 +215,7 @@ def session_user(session: Session, username: str | None, generation: object) -> 
     user = session.scalar(select(User).where(User.username == username))
     if user is None or user.disabled or user.session_generation != generation:
         return None
-    return CurrentUser(user.username, user.display_name, user.role, user.county_code)
+    return _current(user)
 
 
 def load_current_user(session: Session, username: str) -> CurrentUser | None:
@@ -210,7 +223,49 @@ def load_current_user(session: Session, username: str) -> CurrentUser | None:
     user = session.scalar(select(User).where(User.username == username))
     if user is None or user.disabled:
         return None
-    return CurrentUser(user.username, user.display_name, user.role, user.county_code)
+    return _current(user)
+
+
+def _current(user: User) -> CurrentUser:
+    return CurrentUser(user.username, user.display_name, user.role, user.county_code,
+                       bool(user.must_change_password))
+
+
+# --- display names -----------------------------------------------------------------------
+
+DISPLAY_NAME_TTL = 60.0  # seconds: another server process shows a new name after at most this
+_IN_CHUNK = 500  # names per IN (…) list, well under every database's limit on parameters
+_display_cache: dict[tuple[str, str], tuple[str, float]] = {}  # (database, username) -> name
+
+
+def display_names(session: Session, usernames) -> dict[str, str]:
+    """The display names of many accounts at once (one query for those not cached), for pages
+    that show who submitted or reviewed something. Cached per database for DISPLAY_NAME_TTL
+    seconds; :func:`update_user` forgets a renamed account at once. A name that is no account
+    (a ``cli:…`` actor, say) maps to itself, and is never cached."""
+    wanted = {name for name in usernames if name}
+    database, now = _database_key(session), time.monotonic()
+    found: dict[str, str] = {}
+    for name in wanted:
+        hit = _display_cache.get((database, name))
+        if hit is not None and hit[1] > now:
+            found[name] = hit[0]
+    missing = sorted(wanted - found.keys())
+    for start in range(0, len(missing), _IN_CHUNK):
+        rows = session.execute(select(User.username, User.display_name)
+                               .where(User.username.in_(missing[start:start + _IN_CHUNK])))
+        for username, display_name in rows:
+            found[username] = display_name
+            _display_cache[(database, username)] = (display_name, now + DISPLAY_NAME_TTL)
+    return {name: found.get(name, name) for name in wanted}
+
+
+def _database_key(session: Session) -> str:
+    return str(session.get_bind().url)
+
+
+def _forget_display_name(session: Session, username: str) -> None:
+    _display_cache.pop((_database_key(session), username), None)
 
 
 # --- lockout -----------------------------------------------------------------------------
@@ -303,9 +358,7 @@ def attempt_sign_in(typed_username: str, password: str, *, secret: bytes) -> Sig
             session.execute(delete(LoginFailure).where(LoginFailure.username == name)
                             .where(LoginFailure.id <= attempt_id))
             record(session, "login", table="core_user", row_id=name, summary="登录")
-            return SignInResult("ok", CurrentUser(user.username, user.display_name, user.role,
-                                                  user.county_code),
-                                user.session_generation, attempt_id)
+            return SignInResult("ok", _current(user), user.session_generation, attempt_id)
         if session.get(LoginFailure, attempt_id) is None:  # removed by a concurrent success
             session.add(LoginFailure(username=name, at=utcnow()))
             session.flush()

@@ -6,7 +6,7 @@ from alembic import op
 revision = "dependent_0001"
 down_revision = None
 branch_labels = ("dependent",)
-depends_on = "core_0003"
+depends_on = "core_0004"
 
 
 def upgrade() -> None:
