@@ -44,6 +44,8 @@ DEMO_ACCOUNTS = (  # username, display name, role, county
     ("demo_reviewer", "演示审核员", "reviewer", None),
     ("demo_manager", "演示领导", "manager", None),
     ("demo_staff", "演示建德工作人员", "staff", "330182"),
+    ("demo_staff_ca", "演示淳安工作人员", "staff", "330127"),  # several counties' staff file the
+    ("demo_staff_xs", "演示萧山工作人员", "staff", "330109"),  # demo's change requests
 )
 CLI_ACTOR = Actor(f"cli:{os.environ.get('USER', 'unknown')}", "admin", None)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -130,7 +132,8 @@ def _parser() -> argparse.ArgumentParser:
 
     users = sub.add_parser("users", help="manage accounts")
     usub = users.add_subparsers(metavar="ACTION", required=True)
-    add = usub.add_parser("add", help="create an account")
+    add = usub.add_parser("add", help="create an account (its user must choose their own "
+                          "password at the first sign-in)")
     add.add_argument("username")
     add.add_argument("--name", required=True, help="display name")
     add.add_argument("--role", required=True, choices=ROLES)
@@ -142,7 +145,8 @@ def _parser() -> argparse.ArgumentParser:
     dis.add_argument("username")
     dis.add_argument("--enable", action="store_true")
     dis.set_defaults(func=cmd_users_disable)
-    pw = usub.add_parser("passwd", help="set an account's password (and lift a lockout)")
+    pw = usub.add_parser("passwd", help="set an account's password (and lift a lockout); "
+                         "its user must choose their own at the next sign-in")
     pw.add_argument("username")
     pw.add_argument("--password", help="read from the terminal when omitted")
     pw.set_defaults(func=cmd_users_passwd)
@@ -193,6 +197,8 @@ def cmd_run(args) -> int:
         "streamlit", "run", str(DASHBOARD_APP),
         "--server.port", str(args.port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal",
+        # data leaves only through the audited exports: no CSV download from the grids
+        "--client.disableDataExport", "true",
         # A set address also stops Streamlit from asking an outside host for our public IP.
         "--browser.serverAddress", os.environ.get("STREAMLIT_BROWSER_SERVER_ADDRESS", "localhost"),
         # no upload larger than the largest file the app accepts: a spreadsheet (the roster's
@@ -411,7 +417,9 @@ def cmd_users_add(args) -> int:
     if county is not None and county not in {c.code for c in load_counties()}:
         raise Refused(f"unknown county code {county}")
     with session_scope(CLI_ACTOR) as session:
-        auth.create_user(session, args.username, args.name, args.role, county, _password(args.password))
+        # the operator chose the password: the user chooses their own at the first sign-in
+        auth.create_user(session, args.username, args.name, args.role, county,
+                         _password(args.password), must_change_password=True)
     print(f"created {args.username.lower()}")
     return 0
 
@@ -437,7 +445,8 @@ def cmd_users_disable(args) -> int:
 def cmd_users_passwd(args) -> int:
     _ready_host()
     with session_scope(CLI_ACTOR) as session:
-        auth.set_password(session, args.username, _password(args.password))
+        auth.set_password(session, args.username, _password(args.password),
+                          must_change_password=True)
     print(f"password set for {args.username}")
     return 0
 

@@ -29,6 +29,7 @@ from core.data.migrate import SchemaOutOfDate, check_schema
 from core.host.loader import PluginHost, get_host
 from core.settings.config import ConfigError, load_settings
 from core.ui import FORBIDDEN, NAV_KEY, USER_KEY
+from dashboard import password_gate, style
 
 log = logging.getLogger("jiangxin.shell")
 
@@ -51,6 +52,7 @@ def main() -> None:
     wall = st.query_params.get("wall") == "1"
     st.set_page_config(page_title="匠心 · 劳模工匠协会", page_icon="🛠️", layout="wide",
                        initial_sidebar_state="collapsed" if wall else "auto")
+    style.apply()  # Chinese where Streamlit has no setting; labels that fit a phone
     try:
         _main()
     except (DatabaseUnavailable, DatabaseError) as exc:
@@ -101,6 +103,9 @@ def _main() -> None:
         # cookie component before the browser mounted it.
         with st.sidebar:
             authenticator.cookie_controller.set_cookie()
+    # A password an administrator chose: only the form to choose one's own, before any page.
+    password_gate.enforce(user, lambda: st.navigation(_streamlit_pages(host, None)[0],
+                                                      position="hidden"))
     sections, declared = _streamlit_pages(host, user)
     current = st.navigation(sections)
     _run_page(host, user, current, *declared[id(current)])

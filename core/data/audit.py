@@ -9,7 +9,9 @@ imports and exports, with :func:`record`::
            summary="批准 去世 申请")
 
 A model can opt out with ``__audit__ = False`` (only for logs and counters) and hide columns
-with ``__audit_exclude__ = {"password_hash"}`` (the change is recorded as "***").
+with ``__audit_exclude__ = {"password_hash"}`` (the change is recorded as "***"). An object may
+describe its own write in words by setting ``obj._audit_summary = "提交去世申请：…"`` before the
+flush (the entry's 说明; no ID number in full there).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.data.db import utcnow
+from core.data.labels import field_label, table_label, value_label
 from core.data.models import AuditEntry, DataVersion
 from core.settings import clock
 
@@ -35,6 +38,8 @@ ACTION_LABELS = {
     "approve": "通过",
     "reject": "驳回",
     "withdraw": "撤回",
+    "return": "退回修改",
+    "resubmit": "重新提交",
     "import": "导入",
     "export": "导出",
     "login": "登录",
@@ -209,12 +214,31 @@ def _write_audit(session: Session, _ctx) -> None:
                 county_code=county if isinstance(county, str) else None,
                 before=before,
                 after=after,
-                summary="",
+                # a model may describe the write in words (a request naming whom it is about)
+                summary=getattr(obj, "_audit_summary", "") or "",
             )
         )
         tables.add(table)
     session.connection().execute(insert(AuditEntry), rows)
     bump_versions(session, tables)
+
+
+def changes_text(table: str | None, values: dict | None) -> str:
+    """An entry's before/after as a screen shows it: 角色: 审核员；区县: 330182 — the columns by
+    the Chinese names their models declare (core.data.labels), unlabelled ones as stored."""
+    return "；".join(f"{field_label(table, k)}: {value_label(table, k, v)}"
+                    for k, v in (values or {}).items())
+
+
+def describe(entry: AuditEntry) -> str:
+    """What an entry says happened: its summary, or for a plain insert, update or delete (which
+    are recorded without one) e.g. 修改用户账户：角色、区县."""
+    if entry.summary:
+        return entry.summary
+    what = ACTION_LABELS.get(entry.action, entry.action) + table_label(entry.table_name)
+    if entry.action == "update" and entry.after:
+        return what + "：" + "、".join(field_label(entry.table_name, k) for k in entry.after)
+    return what
 
 
 @dataclass(frozen=True)

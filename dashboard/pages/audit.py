@@ -5,13 +5,23 @@ import datetime as dt
 import streamlit as st
 from sqlalchemy import select
 
-from core.data.audit import ACTION_LABELS, AuditFilter, count_entries, find_entries, record
+from core.data.audit import (
+    ACTION_LABELS,
+    AuditFilter,
+    changes_text,
+    count_entries,
+    describe,
+    find_entries,
+    record,
+)
 from core.data.db import read_session, session_scope
+from core.data.labels import table_label
 from core.data.models import AuditEntry
 from core.settings import clock
 from core.settings.counties import county_name, load_counties
 from core.spreadsheet import workbook_bytes
 from core.ui import format_time, require
+from core.ui.dates import date_field
 from core.ui.downloads import private_file
 
 PAGE_SIZE = 50
@@ -30,26 +40,26 @@ def choices() -> tuple[list[str], list[str]]:
 
 
 actors, tables = choices()
-c1, c2, c3, c4 = st.columns(4)
+c1, c2, c3, c4, c5 = st.columns(5)
 actor = c1.selectbox("用户", ["", *actors], format_func=lambda a: a or "全部用户")
 county = c2.selectbox("区县", [""] + [c.code for c in load_counties()],
                       format_func=lambda c: county_name(c) if c else "全部区县")
-table = c3.selectbox("数据表", ["", *tables], format_func=lambda t: t or "全部数据表")
+# tables by the Chinese names their models declare (core.data.labels)
+table = c3.selectbox("数据表", ["", *tables], format_func=lambda t: table_label(t) if t else "全部数据表")
 today = clock.today()  # local days, as the times below are shown (core.settings.clock)
-dates = c4.date_input("日期", value=(today - dt.timedelta(days=30), today), max_value=today)
-since, until = (dates if isinstance(dates, tuple) and len(dates) == 2 else (None, None))
+# typed dates, not the date picker: its field and calendar speak English (core.ui.dates)
+since = date_field("起始日期", value=today - dt.timedelta(days=30), max_value=today, key="audit_since",
+                   container=c4)
+until = date_field("截止日期", value=today, max_value=today, key="audit_until", container=c5)
 flt = AuditFilter(actor=actor, county=county, table=table, since=since, until=until)
-
-
-def changes(values: dict | None) -> str:
-    return "；".join(f"{k}: {v}" for k, v in values.items()) if values else ""
 
 
 def row(e: AuditEntry) -> dict:
     return {"时间": format_time(e.at), "用户": e.actor, "用户区县": county_name(e.actor_county),
-            "操作": ACTION_LABELS.get(e.action, e.action), "数据表": e.table_name or "",
+            "操作": ACTION_LABELS.get(e.action, e.action), "数据表": table_label(e.table_name),
             "记录": e.row_id or "", "区县": county_name(e.county_code) if e.county_code else "",
-            "修改前": changes(e.before), "修改后": changes(e.after), "说明": e.summary}
+            "修改前": changes_text(e.table_name, e.before), "修改后": changes_text(e.table_name, e.after),
+            "说明": describe(e)}
 
 
 with read_session() as session:
