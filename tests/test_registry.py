@@ -14,6 +14,7 @@ from plugins.registry.models import Honour, Person
 from plugins.registry.queries import PersonFilter, count_people, find_people
 from plugins.registry.vocab import mask_id, mask_phone
 from tests.helpers import signed_in_app, texts
+from tests.roster_pages import click_row
 from tests.sheets import county_workbook, make_id, save
 
 
@@ -77,10 +78,10 @@ def test_staff_see_only_their_county_with_masked_numbers(roster_db):
     total = scalar(select(func.count()).where(Person.county_code == "330182", Person.status != "去世"))
     assert f"共 {-(-total // 50)} 页，{total} 人" in at.number_input[0].label
 
-    at.selectbox(key="registry_person").select_index(1).run()
+    person_id = click_row(at, 1)
     shown = texts(at)
     with read_session() as s:
-        person = s.get(Person, at.selectbox(key="registry_person").value)
+        person = s.get(Person, person_id)
     assert person.phone  # the demo roster gives everyone a phone: its mask is checked below
     assert mask_id(person.id_number) in shown and mask_phone(person.phone) in shown
     assert person.id_number not in shown  # never the full number, anywhere on the page
@@ -92,8 +93,7 @@ def test_staff_see_only_their_county_with_masked_numbers(roster_db):
 
 def test_a_reviewer_reads_the_full_id_number_and_it_is_audited(roster_db):
     at = signed_in_app("reviewer", page="registry-people")
-    at.selectbox(key="registry_person").select_index(1).run()
-    person_id = at.selectbox(key="registry_person").value
+    person_id = click_row(at, 1)
     with read_session() as s:
         person = s.get(Person, person_id)
         assert person.id_number in texts(at)
@@ -145,7 +145,7 @@ def test_import_roster_dry_run_reports_each_bad_row(roster_db, tmp_path, capsys)
 def test_export_roster_within_a_county_leaves_the_deceased_out(roster_db, tmp_path):
     out = tmp_path / "jd.xlsx"
     assert main(["export", "roster", str(out), "--county", "330182"]) == 0
-    ws = openpyxl.load_workbook(out).active
+    ws = openpyxl.load_workbook(out)["荣誉明细"]  # one row per honour (人员名单: one per person)
     header = [c.value for c in ws[1]]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     county, status = header.index("所属区县"), header.index("人员状态")
@@ -156,7 +156,7 @@ def test_export_roster_within_a_county_leaves_the_deceased_out(roster_db, tmp_pa
 
     everyone = tmp_path / "all.xlsx"  # asked for: the deceased are on file and exported
     assert main(["export", "roster_all", str(everyone), "--county", "330182"]) == 0
-    statuses = {r[status] for r in openpyxl.load_workbook(everyone).active.iter_rows(
+    statuses = {r[status] for r in openpyxl.load_workbook(everyone)["荣誉明细"].iter_rows(
         min_row=2, values_only=True)}
     assert "去世" in statuses
 
@@ -199,19 +199,21 @@ def test_everyone_who_views_the_roster_exports_it_with_numbers_masked(roster_db,
         living = living.where(Person.county_code.in_(counties))
     people = scalar(living.with_only_columns(func.count(func.distinct(Person.id))))
     button = next(b for b in at.button if b.label.startswith("导出这"))
-    assert button.label == f"导出这 {people} 人到 Excel（号码已隐藏）"
-    button.click().run()
     expected = scalar(living)
-    assert [b.label for b in at.get("download_button")] == [f"下载（{expected} 行）"]
+    assert button.label == f"导出这 {people} 人（{expected} 项荣誉）到 Excel（号码已隐藏）"
+    button.click().run()
+    assert [b.label for b in at.get("download_button")] == [f"下载（{people} 行）"]
     summary = scalar(select(AuditEntry.summary).where(AuditEntry.action == "export",
                                                       AuditEntry.actor == username))
-    assert summary == f"导出 劳模工匠名册（搜索结果，号码已隐藏） {expected} 行（{scope}）"
+    assert summary == (f"导出 劳模工匠名册（搜索结果，号码已隐藏） {people} 行（{scope}）"
+                       f"；工作表“荣誉明细” {expected} 行")
 
     # a narrower search exports only what it finds: the 杭州工匠 rows of the people found
     at.selectbox(key="registry_honour").select("杭州工匠").run()
     next(b for b in at.button if b.label.startswith("导出这")).click().run()
-    craftsmen = scalar(living.where(Honour.name == "杭州工匠"))
-    assert 0 < craftsmen < expected
+    craftsmen = scalar(living.where(Honour.name == "杭州工匠")
+                       .with_only_columns(func.count(func.distinct(Person.id))))
+    assert 0 < craftsmen < people
     assert [b.label for b in at.get("download_button")] == [f"下载（{craftsmen} 行）"]
     # back to the first search: its earlier file is not offered (one file is kept, the newest)
     at.selectbox(key="registry_honour").select(None).run()
@@ -221,7 +223,7 @@ def test_everyone_who_views_the_roster_exports_it_with_numbers_masked(roster_db,
     masked, full = tmp_path / "masked.xlsx", tmp_path / "full.xlsx"
     for table, path in (("roster_masked", masked), ("roster", full)):
         assert main(["export", table, str(path), "--county", "330182"]) == 0
-    rows, full_rows = ([list(r) for r in openpyxl.load_workbook(path).active.iter_rows(values_only=True)]
+    rows, full_rows = ([list(r) for r in openpyxl.load_workbook(path)["荣誉明细"].iter_rows(values_only=True)]
                        for path in (masked, full))
     header = rows[0]
     assert header == full_rows[0] and len(rows) == len(full_rows) > 1

@@ -8,7 +8,7 @@ streamed export.
 - ``checking``: every row checked, every problem kept with its row and column
 - ``writing``: rows into the database in one transaction; ``insert_rows``
 - ``importing``: ``import_file``, checking then writing
-- ``workbook``: writing .xlsx files, the streamed export
+- ``workbook``: writing .xlsx files, the streamed export (``Sheet``, ``columns_sheet``)
 - ``templates``: the blank template and the error report
 - ``widgets``: the import panel and export button for pages (imports Streamlit)
 
@@ -24,6 +24,8 @@ from core.spreadsheet.table import KIND_LABELS, KINDS, Column, RowsRefused, Spre
 from core.spreadsheet.templates import error_report_bytes, template_bytes
 from core.spreadsheet.workbook import (
     EXCEL_CELL_CHARS,
+    Sheet,
+    columns_sheet,
     export_file,
     export_table,
     workbook_bytes,
@@ -32,8 +34,8 @@ from core.spreadsheet.workbook import (
 from core.spreadsheet.writing import insert_rows
 
 __all__ = ["CellError", "Column", "EXCEL_CELL_CHARS", "ImportResult", "KINDS", "KIND_LABELS",
-           "Problem", "RowsRefused", "SpreadsheetTable", "TooLarge", "UnreadableFile", "YearMonth",
-           "error_report_bytes", "export_button", "export_file", "export_table", "import_file",
+           "Problem", "RowsRefused", "Sheet", "SpreadsheetTable", "TooLarge", "UnreadableFile", "YearMonth",
+           "columns_sheet", "error_report_bytes", "export_button", "export_file", "export_table", "import_file",
            "import_panel", "insert_rows", "template_bytes", "workbook_bytes", "write_workbook"]
 
 

@@ -10,13 +10,14 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from operator import mul
 from typing import Any, NamedTuple
 
 from core.settings import clock
-from core.settings.counties import county_lookup
+from core.settings.counties import county_candidates, county_lookup, county_names
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
@@ -165,13 +166,23 @@ def parse_choice(value: Any, choices: tuple[str, ...] | dict[str, str]) -> str:
     raise CellError(f"“{text}”不是可选值（{shown}）")
 
 
-def parse_county(value: Any, lookup: dict[str, str] | None = None) -> str:
-    """A county code from its name or code (``lookup`` from core.settings.counties.county_lookup)."""
+def parse_county(value: Any, lookup: dict[str, str] | None = None,
+                 find: Callable[[str], tuple[str, ...]] | None = None) -> str:
+    """A county code from its code, name or short name (``lookup`` from
+    core.settings.counties.county_lookup, built once per import), else from the name after its
+    city (杭州市建德市: ``find``, default ``county_candidates``, cached per spelling). A short name two counties
+    share is refused naming both."""
     text = clean_text(value)
     code = (lookup if lookup is not None else county_lookup()).get(text)
-    if code is None:
-        raise CellError(f"未知区县“{text}”，请填写区县名称或代码")
-    return code
+    if code is not None:
+        return code
+    found = (find or county_candidates)(text)
+    if len(found) == 1:
+        return found[0]
+    if found:
+        names = county_names()
+        raise CellError(f"“{text}”可能是{'、'.join(names.get(c, c) for c in found)}，请填写区县全称或代码")
+    raise CellError(f"未知区县“{text}”，请填写区县名称或代码")
 
 
 def parse_phone(value: Any) -> str:

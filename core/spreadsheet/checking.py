@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from core.settings import clock
-from core.settings.counties import county_lookup, county_name
+from core.settings.counties import county_finder, county_lookup, county_name
 from core.spreadsheet import cells
 from core.spreadsheet.reading import find_table, is_blank_row, is_note_row, missing_columns
 from core.spreadsheet.table import Column, SpreadsheetTable
@@ -95,8 +95,9 @@ def _parser(column: Column) -> Callable[[Any], Any]:
         choices = {c: c for c in column.choices}
         return lambda v: cells.parse_choice(v, choices)
     if kind == "county":
-        lookup = county_lookup()  # once per import: the county list is configuration
-        return lambda v: cells.parse_county(v, lookup)
+        # once per import: the county list is configuration
+        lookup, find = county_lookup(), county_finder()
+        return lambda v: cells.parse_county(v, lookup, find)
     if kind == "phone":
         return cells.parse_phone
     today = clock.today()  # the users' date (core.settings.clock)

@@ -84,6 +84,10 @@ class SpreadsheetTable:
       one transaction; use SQLAlchemy Core and ``core.data.audit.bump_versions`` for speed).
     - ``export_rows(session, counties) -> iterable of dicts``: rows keyed by column key,
       restricted to ``counties`` (None: the whole city), streamed.
+    - ``export_sheets(session, counties) -> iterable of core.spreadsheet.Sheet``: the export as
+      several sheets (the roster: one row per person, then one per honour); when given, the
+      export writes these instead of ``export_rows``' one sheet, and reports the first sheet's
+      row count (the audit entry names every sheet's).
     - ``permission``: needed to import or export (None: any signed-in user).
     - ``identity``: the column keys that name one real thing, such as a person's ID number,
       when a row's natural key is more than that (a person with two honours is two rows).
@@ -94,6 +98,9 @@ class SpreadsheetTable:
     - ``existing_identities(session, keys) -> {key: {field: value}}``: for each identity
       tuple already on file, its stored ``identity_fields`` (the county column among them,
       so an identity outside the user's counties is reported without naming anyone).
+    - ``done_message``: what the import panel says once the rows are in, formatted with ``n``
+      (the rows written) and ``skipped`` (“，跳过已存在的 2 行” or nothing): say what happened to
+      them, e.g. “已提交 {n} 件新增申请，等待审核{skipped}。” when rows become requests.
     """
 
     name: str
@@ -109,6 +116,12 @@ class SpreadsheetTable:
     identity: tuple[str, ...] = ()
     identity_fields: tuple[str, ...] = ()
     existing_identities: Callable[[Any, list[tuple]], dict[tuple, dict[str, Any]]] | None = None
+    done_message: str = "已导入 {n} 行{skipped}。"
+    export_sheets: Callable[[Any, tuple[str, ...] | None], Iterable[Any]] | None = None
+
+    @property
+    def exportable(self) -> bool:
+        return self.export_rows is not None or self.export_sheets is not None
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)

@@ -23,27 +23,34 @@ from core.spreadsheet.workbook import (
 ERROR_FILL = PatternFill("solid", fgColor="F8CBAD")
 
 
-def template_bytes(table) -> bytes:
+def template_bytes(table, counties: tuple[str, ...] | None = None) -> bytes:
     """An empty, ready-to-fill workbook: frozen header, widths, a dropdown on every choice
-    column, and a second sheet explaining each column."""
+    column, and a second sheet explaining each column.
+
+    ``counties`` is the scope of whoever fills it in (``CurrentUser.visible_counties()``; None:
+    the whole city). With one county the table's ``county_column`` is left out: the import fills
+    in that county. With several, the county dropdowns offer just those."""
     from openpyxl.worksheet.datavalidation import DataValidation
 
     from core.settings.counties import load_counties
     from core.spreadsheet.table import KIND_LABELS
 
+    scope = {c.code for c in load_counties()} if counties is None else set(counties)
+    columns = [c for c in table.columns
+               if not (counties is not None and len(counties) == 1 and c.key == table.county_column)]
     wb = Workbook()
     ws = wb.active
     ws.title = safe_sheet_title(table.title, set())
     lists = wb.create_sheet("选项")  # long choice lists live here (a list formula holds 255 chars)
     lists.sheet_state = "hidden"
-    for i, column in enumerate(table.columns, start=1):
+    for i, column in enumerate(columns, start=1):
         letter = get_column_letter(i)
         cell = ws.cell(row=1, column=i, value=column.header + ("*" if column.required else ""))
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         ws.column_dimensions[letter].width = max(12, _width(column.header) + 4,
                                                  22 if column.kind == "id_number" else 0)
         choices = column.choices if column.kind == "choice" else (
-            tuple(c.name for c in load_counties()) if column.kind == "county" else ())
+            tuple(c.name for c in load_counties() if c.code in scope) if column.kind == "county" else ())
         if column.kind in ("id_number", "phone", "text"):
             for row in range(2, 1002):  # typed as text so Excel keeps all 18 digits
                 ws.cell(row=row, column=i).number_format = "@"
@@ -62,8 +69,8 @@ def template_bytes(table) -> bytes:
     for c in notes[1]:
         c.font, c.fill = HEADER_FONT, HEADER_FILL
     formats = {"date": "如 1968-05-03、1968.5.3、1968年5月3日", "id_number": "18 位，末位可为 X；请保持文本格式",
-               "phone": "手机 11 位或座机（区号-号码）", "county": "区县名称或代码"}
-    for column in table.columns:
+               "phone": "手机 11 位或座机（区号-号码）", "county": "区县名称（可简写，如 建德）或代码"}
+    for column in columns:
         allowed = "、".join(column.choices) if column.kind == "choice" else formats.get(column.kind, "")
         if column.kind == "date" and column.month_ok:
             allowed += "；也可只填到月，如 1968.05"

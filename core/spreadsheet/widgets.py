@@ -28,6 +28,7 @@ from core.spreadsheet.table import SpreadsheetTable
 from core.ui import current_user, host
 from core.ui.downloads import private_file
 from core.ui.text import literal
+from core.ui.uploads import file_uploader
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_PROBLEMS = 500
@@ -66,9 +67,11 @@ def import_panel(table_name: str) -> None:
         st.error(f"{table.title}只能导出，不能导入")
         return
     user = current_user()
-    st.download_button("下载空白模板", lambda: template_bytes(table), file_name=f"{table.title}-模板.xlsx",
+    scope = user.visible_counties()  # one county: the template has no county column to fill
+    st.download_button("下载空白模板", lambda: template_bytes(table, scope), file_name=f"{table.title}-模板.xlsx",
                        mime=XLSX_MIME, key=f"template-{table.name}")
-    upload = st.file_uploader(f"上传{table.title}（.xlsx）", type=["xlsx"], key=f"upload-{table.name}")
+    upload = file_uploader(f"上传{table.title}（.xlsx）", types=["xlsx"], key=f"upload-{table.name}",
+                           max_mb=host().settings.xlsx_max_file_mb)  # the drop zone says it in Chinese
     if upload is None:
         _forget_imports(table.name)  # the uploader was cleared
         return
@@ -103,7 +106,7 @@ def import_panel(table_name: str) -> None:
             if result.ok:
                 st.session_state[state_key] = "done"
                 skipped = f"，跳过已存在的 {len(result.already_present)} 行" if result.already_present else ""
-                st.success(f"已导入 {result.written} 行{skipped}。")
+                st.success(table.done_message.format(n=result.written, skipped=skipped))
             else:  # the data changed between the check and the import
                 _show_check(table, result)
 
@@ -144,7 +147,7 @@ def export_button(table: str | SpreadsheetTable, label: str = "导出 Excel", *,
     such variant its own ``key``, so a download made for one search is not offered for another."""
     table = _table(table) if isinstance(table, str) else table
     user = current_user()
-    if not host().allowed(user, table.permission) or table.export_rows is None:
+    if not host().allowed(user, table.permission) or not table.exportable:
         return
     key = key or f"export-{table.name}"
     # one file kept per table, whichever variant made it: a session that exports search after

@@ -119,25 +119,32 @@ def workbook_bytes(sheets: Mapping[str, Iterable[Mapping[str, Any]]]) -> bytes:
     return buffer.getvalue()
 
 
-def export_table(table, rows: Iterable[Mapping[str, Any]], target) -> int:
-    """Stream ``rows`` (dicts keyed by column key) into an .xlsx at ``target`` (a path or a
-    binary file object) with the table's Chinese headers; return the number of rows."""
+def columns_sheet(title: str, columns, rows: Iterable[Mapping[str, Any]]) -> Sheet:
+    """A sheet of ``rows`` (dicts keyed by column key) under these ``Column`` objects' Chinese
+    headers, county codes written as names: how a table's export (or one of its
+    ``export_sheets``) looks."""
     from core.settings.counties import county_names
 
-    counties = [c.key for c in table.columns if c.kind == "county"]
+    counties = [c.key for c in columns if c.kind == "county"]
     if counties:  # people read 建德市, not 330182; the import takes either
         names = county_names()
         rows = ({**row, **{k: names.get(row.get(k), row.get(k)) for k in counties}} for row in rows)
-    sheet = Sheet(table.title, rows, headers=[c.header for c in table.columns],
-                  keys=[c.key for c in table.columns],
-                  date_keys=frozenset(c.key for c in table.columns if c.kind == "date"))
+    return Sheet(title, rows, headers=[c.header for c in columns], keys=[c.key for c in columns],
+                 date_keys=frozenset(c.key for c in columns if c.kind == "date"))
+
+
+def export_table(table, rows: Iterable[Mapping[str, Any]], target) -> int:
+    """Stream ``rows`` (dicts keyed by column key) into an .xlsx at ``target`` (a path or a
+    binary file object) with the table's Chinese headers; return the number of rows."""
+    sheet = columns_sheet(table.title, table.columns, rows)
     write_workbook(target, [sheet])
     return sheet.count
 
 
 def export_file(table, target, actor, counties: tuple[str, ...] | None) -> int:
     """Export ``table`` within ``counties`` (None: the whole city) to ``target``; audited with
-    the row count. Returns the number of rows written.
+    the row count. Returns the number of rows written: of the first sheet when the table gives
+    ``export_sheets`` (the audit entry adds the others' counts).
 
     ``actor`` (an Actor or a CurrentUser; the command line's is an administrator) must hold the
     table's ``permission``, and ``counties`` must lie within the actor's county (PermissionDenied
@@ -150,9 +157,17 @@ def export_file(table, target, actor, counties: tuple[str, ...] | None) -> int:
     require(actor, table.permission)
     counties = scoped_counties(actor, counties)
 
+    others = ""
     with read_session() as session:
-        count = export_table(table, table.export_rows(session, counties), target)
+        if table.export_sheets is not None:
+            sheets = list(table.export_sheets(session, counties)) or [Sheet(table.title, [])]
+            write_workbook(target, sheets)  # each sheet's query runs when the writer reaches it
+            count = sheets[0].count
+            others = "".join(f"；工作表“{s.title}” {s.count} 行" for s in sheets[1:])
+        else:
+            count = export_table(table, table.export_rows(session, counties), target)
     scope = "全市" if counties is None else "、".join(county_name(c) for c in counties)
     with session_scope(actor) as session:
-        record(session, "export", table=table.name, summary=f"导出 {table.title} {count} 行（{scope}）")
+        record(session, "export", table=table.name,
+               summary=f"导出 {table.title} {count} 行（{scope}）{others}")
     return count

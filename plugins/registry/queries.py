@@ -191,3 +191,23 @@ def sensitive_details(session: Session, user, person_id: int) -> tuple[str, str 
     record(session, "read_sensitive", table="registry_person", row_id=person.id,
            county=person.county_code, summary=f"查看 {person.name} 的完整身份证号码和电话")
     return person.id_number, person.phone
+
+
+NOT_VISIBLE = "找不到该人员，或该人员不在您的区县范围内"
+
+
+def visible_person(session: Session, user, person_id: int | str | None) -> Person:
+    """The person a link (``?person=<id>``) names, if ``user`` may view them: needs
+    ``registry.view`` and the person's county within the user's. Otherwise PermissionDenied
+    with NOT_VISIBLE, the same for an unknown id, a malformed one and another county's person,
+    so the refusal tells nothing about anyone."""
+    require(user, "registry.view")
+    try:
+        pid = int(str(person_id).strip())
+    except ValueError:
+        raise PermissionDenied(NOT_VISIBLE) from None
+    person = session.get(Person, pid) if 0 < pid < 2**63 else None
+    scope = user.visible_counties()
+    if person is None or scope is not None and person.county_code not in scope:
+        raise PermissionDenied(NOT_VISIBLE)
+    return person

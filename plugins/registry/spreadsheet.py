@@ -1,16 +1,24 @@
 """The roster as a spreadsheet table: one row per honour of a person (how counties keep it).
 
 Administrators load the counties' spreadsheets directly (``jiangxin import roster FILE``);
-county staff will submit additions as change requests instead.
+county staff submit additions as change requests instead (``roster_additions``).
+
+An export has two sheets (``roster_sheets``): 人员名单, one row per person with their honours
+joined in one cell (全国劳动模范（2015）；浙江省劳动模范（2010）), then 荣誉明细, one row per
+honour in the import's own columns. The import reads 荣誉明细 (the first sheet with every
+required column: the people sheet has no 荣誉 column), so an administrator's export loads back.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select, tuple_
+from itertools import groupby
+from operator import itemgetter
+
+from sqlalchemy import func, select, tuple_
 
 from core.data.audit import bump_versions
 from core.data.db import utcnow
-from core.spreadsheet import insert_rows
+from core.spreadsheet import Sheet, columns_sheet, insert_rows
 from core.spreadsheet.cells import id_birth_date, id_gender
 from core.spreadsheet.table import Column, RowsRefused, SpreadsheetTable
 from plugins.registry.models import ChangeRequest, Honour, Person, initials
@@ -114,15 +122,10 @@ def write_rows(session, rows: list[dict], actor) -> None:
     bump_versions(session, {"registry_person", "registry_honour"})
 
 
-def export_rows(session, counties, include_deceased: bool = False, search: PersonFilter | None = None):
-    """One row per honour, deceased people left out (they stay on file) unless asked for.
-
-    ``search`` narrows it to the people a 人员名册 search finds, and to the honours it asks for
-    (searching 杭州工匠 exports those people's 杭州工匠 rows, not their other honours)."""
-    stmt = (select(*(getattr(Person, k) for k in PERSON_KEYS), Honour.name.label("honour"),
-                   Honour.year_awarded, Honour.awarding_body)
-            .join(Honour, Honour.person_id == Person.id)
-            .order_by(Person.county_code, Person.name, Person.id, Honour.year_awarded))
+def _narrowed(stmt, counties, include_deceased: bool, search: PersonFilter | None):
+    """``stmt`` (people joined to their honours) narrowed as an export is: deceased people left
+    out unless asked for; ``search`` keeps the people a 人员名册 search finds, and the honours it
+    asks for (searching 杭州工匠 exports those people's 杭州工匠, not their other honours)."""
     if search is not None:
         stmt = search.apply(stmt)
         for column, wanted in ((Honour.level, search.level), (Honour.name, search.honour),
@@ -133,13 +136,86 @@ def export_rows(session, counties, include_deceased: bool = False, search: Perso
         stmt = stmt.where(Person.status != DECEASED)
     if counties is not None:
         stmt = stmt.where(Person.county_code.in_(counties))
+    return stmt
+
+
+def export_rows(session, counties, include_deceased: bool = False, search: PersonFilter | None = None):
+    """One row per honour, deceased people left out (they stay on file) unless asked for;
+    ``search`` as in ``_narrowed``."""
+    stmt = (select(*(getattr(Person, k) for k in PERSON_KEYS), Honour.name.label("honour"),
+                   Honour.year_awarded, Honour.awarding_body)
+            .join(Honour, Honour.person_id == Person.id)
+            .order_by(Person.county_code, Person.name, Person.id, Honour.year_awarded))
+    stmt = _narrowed(stmt, counties, include_deceased, search)
     yield from session.execute(stmt.execution_options(yield_per=2000)).mappings()
+
+
+HONOURS_HEADER = "荣誉（授予年份）"  # not 荣誉: the import passes this sheet over
+PEOPLE_SHEET, HONOURS_SHEET = "人员名单", "荣誉明细"
+
+
+def honour_text(name: str, year: int | None) -> str:
+    """全国劳动模范（2015）, or the name alone when the year is not known."""
+    return f"{name}（{year}）" if year else name
+
+
+def people_rows(session, counties, include_deceased: bool = False,
+                search: PersonFilter | None = None):
+    """One row per person, their honours joined by ；, most recent first; people and honours
+    narrowed as ``export_rows`` narrows them. Streamed: the honour rows come ordered by person
+    and are folded as they arrive."""
+    stmt = (select(Person.id.label("person_id"), *(getattr(Person, k) for k in PERSON_KEYS),
+                   Honour.name.label("honour"), Honour.year_awarded)
+            .outerjoin(Honour, Honour.person_id == Person.id)  # a person without honours is a row
+            .order_by(Person.county_code, Person.name, Person.id,
+                      Honour.year_awarded.desc().nulls_last(), Honour.id))
+    stmt = _narrowed(stmt, counties, include_deceased, search)
+    found = session.execute(stmt.execution_options(yield_per=2000)).mappings()
+    for _, group in groupby(found, key=itemgetter("person_id")):
+        rows = list(group)
+        yield {**{k: rows[0][k] for k in PERSON_KEYS},
+               "honours": "；".join(honour_text(r["honour"], r["year_awarded"]) for r in rows if r["honour"])}
+
+
+def count_honours(session, counties, include_deceased: bool = False,
+                  search: PersonFilter | None = None) -> int:
+    """The rows of the 荣誉明细 sheet, in SQL: the honours ``export_rows`` would give."""
+    stmt = select(func.count()).select_from(Person).join(Honour, Honour.person_id == Person.id)
+    return int(session.scalar(_narrowed(stmt, counties, include_deceased, search)))
+
+
+def count_exported_people(session, counties, include_deceased: bool = False) -> int:
+    """The rows of the 人员名单 sheet of a whole-roster export, in SQL (a search's is
+    ``queries.count_people`` of its filter)."""
+    stmt = select(func.count()).select_from(Person)
+    return int(session.scalar(_narrowed(stmt, counties, include_deceased, None)))
+
+
+def _masked(row: dict) -> dict:
+    return {**row, "id_number": mask_id(row["id_number"]), "phone": mask_phone(row["phone"]),
+            "birth_date": mask_birth(row["birth_date"], show=False)}
+
+
+PEOPLE_COLUMNS = (*(c for c in COLUMNS if c.key in PERSON_KEYS), Column("honours", HONOURS_HEADER))
+
+
+def roster_sheets(session, counties, *, include_deceased: bool = False,
+                  search: PersonFilter | None = None, masked: bool = False) -> list[Sheet]:
+    """The export's two sheets: 人员名单 (one row per person) and 荣誉明细 (one per honour, in
+    the import's columns); ID numbers, phones and birth dates masked when ``masked``."""
+    people = people_rows(session, counties, include_deceased, search)
+    honours = export_rows(session, counties, include_deceased, search)
+    if masked:
+        people, honours = map(_masked, people), map(_masked, honours)
+    return [columns_sheet(PEOPLE_SHEET, PEOPLE_COLUMNS, people),
+            columns_sheet(HONOURS_SHEET, COLUMNS, honours)]
 
 
 ROSTER = SpreadsheetTable(
     name="roster", title="劳模工匠名册", columns=COLUMNS, natural_key=("id_number", "honour"),
     county_column="county_code", permission="registry.import", validate_row=check_row,
     existing_keys=existing_keys, write_rows=write_rows, export_rows=export_rows,
+    export_sheets=roster_sheets,
     identity=IDENTITY, identity_fields=IDENTITY_FIELDS, existing_identities=existing_identities)
 
 
@@ -150,7 +226,7 @@ def pending_or_held(session, keys: list[tuple]) -> set[tuple]:
     for payload, person_number in session.execute(
             select(ChangeRequest.payload, Person.id_number)
             .outerjoin(Person, Person.id == ChangeRequest.person_id)
-            .where(ChangeRequest.kind == "新增", ChangeRequest.state == "待审核")):
+            .where(ChangeRequest.kind == "新增", ChangeRequest.state.in_(("待审核", "退回修改")))):
         number = person_number or (payload.get("person") or {}).get("id_number")
         if number in numbers:
             held.add((number, payload.get("honour")))
@@ -186,7 +262,8 @@ def submit_additions(session, rows: list[dict], actor) -> None:
                 "gender": id_gender(r["id_number"]), "birth_date": id_birth_date(r["id_number"]).isoformat()}
         requests.append({"kind": "新增", "state": "待审核", "person_id": person_id,
                          "county_code": r["county_code"], "payload": payload, "before": None,
-                         "reason": "批量导入", "submitted_by": actor.username, "submitted_at": now})
+                         "reason": "批量导入", "submitted_by": actor.username, "submitted_at": now,
+                         "open_key": f"新增:{r['id_number']}:{r['honour']}"})  # as changes.open_key
     insert_rows(session, ChangeRequest.__table__, requests)
     bump_versions(session, {"registry_change"})
 
@@ -194,23 +271,25 @@ def submit_additions(session, rows: list[dict], actor) -> None:
 ROSTER_WITH_DECEASED = SpreadsheetTable(
     name="roster_all", title="劳模工匠名册（含已去世）", columns=COLUMNS,
     natural_key=("id_number", "honour"), county_column="county_code", permission="registry.import",
-    export_rows=lambda session, counties: export_rows(session, counties, include_deceased=True))
+    export_rows=lambda session, counties: export_rows(session, counties, include_deceased=True),
+    export_sheets=lambda session, counties: roster_sheets(session, counties, include_deceased=True))
 
 def masked_rows(session, counties, search: PersonFilter | None = None):
     """The roster as everyone who may view it may also take it away: ID numbers and phones
     masked, birth dates to the year, as the 人员名册 page shows them to staff."""
-    for row in export_rows(session, counties, search=search):
-        yield {**row, "id_number": mask_id(row["id_number"]), "phone": mask_phone(row["phone"]),
-               "birth_date": mask_birth(row["birth_date"], show=False)}
+    return map(_masked, export_rows(session, counties, search=search))
 
 
 ROSTER_MASKED = SpreadsheetTable(
     name="roster_masked", title="劳模工匠名册（号码已隐藏）", columns=COLUMNS,
-    county_column="county_code", permission="registry.view", export_rows=masked_rows)
+    county_column="county_code", permission="registry.view", export_rows=masked_rows,
+    export_sheets=lambda session, counties: roster_sheets(session, counties, masked=True))
 
 ADDITIONS = SpreadsheetTable(
     name="roster_additions", title="批量新增申请",
     columns=tuple(c for c in COLUMNS if c.key not in ("status",)),
     natural_key=("id_number", "honour"), county_column="county_code", permission="registry.submit",
     validate_row=check_row, existing_keys=pending_or_held, write_rows=submit_additions,
-    identity=IDENTITY, identity_fields=IDENTITY_FIELDS, existing_identities=existing_identities)
+    identity=IDENTITY, identity_fields=IDENTITY_FIELDS, existing_identities=existing_identities,
+    # the rows become requests a reviewer decides: nothing entered the roster yet
+    done_message="已提交 {n} 件新增申请，等待审核{skipped}。")
