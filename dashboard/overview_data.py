@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 from sqlalchemy import select
 
 from core.access.auth import CurrentUser
+from core.access.permissions import scoped_counties
 from core.data.audit import record
 from core.data.db import read_session, session_scope
 from core.data.models import DataVersion
 from core.host.metrics import Metric, MetricContext, MetricResult
 from core.settings import clock
+from core.settings.counties import load_counties
 from core.spreadsheet import workbook_bytes
 from core.ui import host
 
@@ -32,9 +35,15 @@ def _compute(key: str, counties: tuple[str, ...] | None, year: int | None,
         return metric.compute(MetricContext(session=session, counties=counties, year=year))
 
 
-def compute_tiles(metrics: list[Metric], counties, year) -> list[tuple[Metric, MetricResult | None]]:
+def compute_tiles(metrics: list[Metric], counties, year,
+                  user: CurrentUser | None = None) -> list[tuple[Metric, MetricResult | None]]:
     """Each metric's result, or None where its computation failed (reported on 插件 page;
-    in strict mode the error is raised after the report)."""
+    in strict mode the error is raised after the report).
+
+    With ``user``, ``counties`` is narrowed to their scope first (None: all they may see); a
+    county outside it raises PermissionDenied, whatever page asked."""
+    if user is not None:
+        counties = scoped_counties(user, counties)
     versions = _versions()
     today = clock.today()
     results = []
@@ -50,6 +59,41 @@ def compute_tiles(metrics: list[Metric], counties, year) -> list[tuple[Metric, M
                 raise  # strict mode (CI): the error itself, visible to AppTest
             results.append((metric, None))
     return results
+
+
+def pinned_counties(user: CurrentUser, code: str | None) -> tuple[str, ...] | None:
+    """The counties the wall screen shows: the user's own scope, or the one county ``code``
+    (``?county=``) pins. A county outside the user's scope raises PermissionDenied (a county
+    user never pins another county); an unknown code raises LookupError."""
+    if not code:
+        return user.visible_counties()
+    if code not in {c.code for c in load_counties()}:
+        raise LookupError(code)
+    return scoped_counties(user, (code,))
+
+
+def link_params(result: MetricResult, counties: tuple[str, ...] | None, year: int | None) -> dict[str, str]:
+    """The query parameters of a tile's 查看明细 link: the county and year filters the tile was
+    computed with, then the tile's own (``result.link_params``; ``""`` drops one)."""
+    params = {}
+    if counties is not None and len(counties) == 1:
+        params["county"] = counties[0]
+    if year:
+        params["year"] = str(year)
+    params.update(result.link_params)
+    return {key: str(value) for key, value in params.items() if value != ""}
+
+
+def has_data(result: MetricResult) -> bool:
+    """Whether a tile has something to draw: not at 0, and its chart's data not all zeros (an
+    empty chart draws a bare axis, 0.000000)."""
+    if result.chart is None or result.value in (0, "0", ""):
+        return False
+    data = getattr(result.chart, "data", None)
+    if isinstance(data, pd.DataFrame):
+        numbers = data.select_dtypes("number")
+        return not data.empty and (numbers.empty or bool(numbers.abs().to_numpy().sum()))
+    return True
 
 
 def overview_workbook(results: list[tuple[Metric, MetricResult | None]]) -> tuple[int, bytes]:

@@ -62,7 +62,8 @@ def _accounts(ctx: MetricContext) -> MetricResult:
         .where(ctx.county_filter(User.county_code)).group_by(User.role)
     ).all()
     table = [{"角色": ROLE_LABELS.get(role, role), "账户数": n} for role, n in rows]
-    return MetricResult(value=sum(n for _, n in rows), help="启用中的账户", rows=table)
+    return MetricResult(value=sum(n for _, n in rows), help="启用中的账户", rows=table,
+                        link_params={"year": ""})  # accounts have no year
 
 
 def _writes(ctx: MetricContext) -> MetricResult:
@@ -85,11 +86,14 @@ def _writes(ctx: MetricContext) -> MetricResult:
     rows = [{"日期": str(d), "操作数": n} for d, n in ctx.session.execute(stmt)]
     chart = None
     if rows:
-        chart = (alt.Chart(pd.DataFrame(rows)).mark_bar()
-                 .encode(x=alt.X("日期:O", title="日期"), y=alt.Y("操作数:Q", title="操作数"),
+        # the title says what is drawn; dates read across (as 11-29), not turned sideways
+        chart = (alt.Chart(pd.DataFrame(rows), title="近 30 天每日操作数").mark_bar()
+                 .encode(x=alt.X("日期:O", title="日期", axis=alt.Axis(
+                             labelAngle=0, labelExpr="slice(datum.label, 5)")),
+                         y=alt.Y("操作数:Q", title="操作数", axis=alt.Axis(format="d", tickMinStep=1)),
                          tooltip=["日期", "操作数"]).properties(height=180))
     return MetricResult(value=sum(r["操作数"] for r in rows), help="近 30 天写入审计日志的操作",
-                        chart=chart, rows=rows)
+                        chart=chart, rows=rows, link_params={"year": ""})  # the last 30 days, any year
 
 
 @hookimpl

@@ -35,13 +35,25 @@ class MetricContext:
 class MetricResult:
     """A tile: a headline ``value``, optionally a ``chart`` (Altair) and ``rows`` behind it.
 
-    ``rows`` (a list of dicts with Chinese keys) become the tile's sheet in the Excel download.
+    ``help`` is the tooltip; ``caption`` a short line shown under the number without hovering
+    (what a reader must not miss, e.g. 其中 3 件超过 7 天). The ``chart`` draws what ``value``
+    counts (or its title says what it draws instead); a tile at 0, or whose chart has nothing to
+    draw, shows 暂无数据 in its place. ``rows`` (a list of dicts with Chinese keys) become the
+    tile's sheet in the Excel download.
+
+    ``link_params`` are the query parameters of the tile's 查看明细 link, so that the linked
+    page lists exactly what ``value`` counts (e.g. ``{"level": "全国"}``); the overview adds
+    ``county`` (a county code) and ``year`` (e.g. ``"2023"``) when those filters are chosen, unless
+    ``link_params`` sets them itself (to ``""`` to leave one out: a figure the year does not
+    narrow).
     """
 
     value: int | float | str
     help: str | None = None
     chart: Any = None
     rows: list[dict[str, Any]] = field(default_factory=list)
+    caption: str | None = None
+    link_params: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -41,12 +41,17 @@ def require(permission: str | None) -> CurrentUser:
     return user
 
 
-def page_link(url_path: str, label: str, **kwargs) -> bool:
-    """A link to another plugin's page, drawn only when the user may open it."""
+def page_link(url_path: str, label: str, query_params: dict[str, str] | None = None,
+              **kwargs) -> bool:
+    """A link to another plugin's page, drawn only when the user may open it.
+
+    ``query_params`` (e.g. ``{"county": "330182", "level": "全国"}``) are put in the target's
+    URL, where its page reads them with ``st.query_params``; without them the link clears the
+    current page's parameters."""
     page = st.session_state.get(NAV_KEY, {}).get(url_path)
     if page is None:
         return False
-    st.page_link(page, label=label, **kwargs)
+    st.page_link(page, label=label, query_params=query_params or None, **kwargs)
     return True
 
 
