@@ -37,8 +37,8 @@ def metric(page, title: str) -> int:
 def test_staff_submit_a_death_a_reviewer_approves_and_the_counts_follow(roster_server, browser):  # noqa: F811
     url, db = roster_server
     with create_engine(f"sqlite:///{db}").connect() as conn:
-        number = conn.execute(text("SELECT id_number FROM registry_person WHERE county_code='330182' "
-                                   "AND status='在职' ORDER BY id LIMIT 1")).scalar()
+        number, name = conn.execute(text("SELECT id_number, name FROM registry_person WHERE county_code='330182' "
+                                         "AND status='在职' ORDER BY id LIMIT 1")).one()
 
     staff = browser.new_page()
     staff.goto(url)
@@ -55,10 +55,8 @@ def test_staff_submit_a_death_a_reviewer_approves_and_the_counts_follow(roster_s
     staff.get_by_role("textbox", name="查找人员").press("Enter")
     settled(staff)
     wait_for(staff, staff.get_by_text("去世日期"))
-    # the date field is a row of year / month / day segments that take typed digits
-    staff.get_by_test_id("stDateInputField").get_by_role("spinbutton").first.click()
-    staff.keyboard.type("20261101")
-    staff.keyboard.press("Escape")
+    # dates are typed as the spreadsheets write them (core.ui.dates)
+    staff.get_by_role("textbox", name="去世日期").fill("2026年11月1日")
     staff.get_by_role("textbox", name="变动理由").fill("家属告知，附死亡证明")
     staff.get_by_role("button", name="提交").click()
     wait_for(staff, staff.get_by_text("已提交去世申请"))
@@ -69,7 +67,7 @@ def test_staff_submit_a_death_a_reviewer_approves_and_the_counts_follow(roster_s
     sign_in(reviewer, "reviewer", PASSWORD)
     wait_for(reviewer, reviewer.get_by_role("heading", name="审核队列"))
     settled(reviewer)
-    choose(reviewer, "审核申请", f"编号 {request_id}")  # the list is long: filtered by typing
+    choose(reviewer, "审核申请", f"编号 {request_id} · 去世 · {name} · 建德市")  # filtered by typing
     reviewer.get_by_role("button", name="通过", exact=True).click()
     wait_for(reviewer, reviewer.get_by_text("已通过 1 件。"))
 

@@ -36,7 +36,8 @@ def test_init_db_then_demo_creates_one_account_per_role_and_plugin_demo_data(fre
     with read_session() as s:
         users = {u.username: (u.role, u.county_code) for u in s.scalars(select(User))}
         assert users == {"demo_admin": ("admin", None), "demo_reviewer": ("reviewer", None),
-                         "demo_manager": ("manager", None), "demo_staff": ("staff", "330182")}
+                         "demo_manager": ("manager", None), "demo_staff": ("staff", "330182"),
+                         "demo_staff_ca": ("staff", "330127"), "demo_staff_xs": ("staff", "330109")}
         assert auth.check_password("jiangxin-demo", s.scalar(
             select(User.password_hash).where(User.username == "demo_staff")))
         notes = sorted(s.scalars(select(testkit().TestkitNote.text)))
@@ -76,6 +77,8 @@ def test_production_is_not_the_demo(fresh_db, capsys, monkeypatch):
     for name in ("demo_admin", "demo_reviewer", "demo_manager"):
         assert run("users", "disable", name) == 0
     assert run("users", "passwd", "demo_staff", "--password", "a-real-password-9") == 0
+    for name in ("demo_staff_ca", "demo_staff_xs"):
+        assert run("users", "disable", name) == 0
     from core.cli import _refuse_demo_passwords
 
     _refuse_demo_passwords()  # nothing left open: the server would start

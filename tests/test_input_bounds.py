@@ -152,8 +152,17 @@ def test_two_pending_additions_for_one_new_number_cannot_both_make_a_person(rost
     number = make_id("19850505", 231)
     first = submit(changes.submit_addition, STAFF_JD, {"id_number": number, "name": "蒋丽"},
                    "建德金匠", 2025, "新评")
-    second = submit(changes.submit_addition, STAFF_JD, {"id_number": number, "name": "沈丽"},
-                    "杭州工匠", 2025, "新评")
+    with pytest.raises(changes.ChangeError, match=f"已有待审核的新增申请（编号 {first}）"):  # refused now
+        submit(changes.submit_addition, STAFF_JD, {"id_number": number, "name": "沈丽"}, "杭州工匠", 2025, "新评")
+    with session_scope(STAFF_JD.actor) as s:  # as filed before a second one was refused
+        old = s.get(ChangeRequest, first)
+        copy = ChangeRequest(kind="新增", state=changes.PENDING, county_code="330182", reason="新评",
+                             payload={**old.payload, "honour": "杭州工匠",
+                                      "person": {**old.payload["person"], "name": "沈丽"}},
+                             submitted_by="staff_jd")
+        s.add(copy)
+        s.flush()
+        second = copy.id
     decide(first)
     with pytest.raises(changes.ChangeError, match="已登记为 蒋丽"):
         decide(second)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import select
 
@@ -22,7 +20,7 @@ def submit_death(person: Person, reason: str = "家属告知"):
     at = signed_in_app("staff_jd", page="registry-submit")
     at.radio(key="change_kind").set_value("去世").run()
     at.text_input(key="change_q").input(person.id_number).run()
-    at.date_input[0].set_value(dt.date(2026, 11, 1))
+    next(t for t in at.text_input if t.label == "去世日期").input("2026-11-01")  # core.ui.dates
     next(t for t in at.text_area if t.label == "变动理由").input(reason)
     at.button(key="FormSubmitter:change_去世-提交").click().run()
     return at
@@ -38,7 +36,7 @@ def test_staff_submit_a_death_and_a_reviewer_approves_it(roster_db):
         assert request.state == "待审核" and s.get(Person, person.id).status == "在职"
 
     queue = signed_in_app("reviewer", page="registry-review")
-    assert f"编号 {request.id}" in queue.selectbox(key="queue_request").options
+    assert f"编号 {request.id} · 去世 · {person.name} · 建德市" in queue.selectbox(key="queue_request").options
     queue.selectbox(key="queue_request").set_value(request.id).run()
     diff = queue.dataframe[1].value
     assert list(diff.iloc[0]) == ["人员状态", "在职", "去世"]
@@ -54,7 +52,7 @@ def test_a_rejection_needs_a_reason(roster_db):
     rid = queue.selectbox(key="queue_request").value
     queue.button(key=f"reject_{rid}").click().run()
     assert any("驳回必须填写理由" in e.value for e in queue.error)
-    queue.text_input(key=f"reject_reason_{rid}").input("缺少死亡证明")
+    queue.text_area(key=f"reject_reason_{rid}").input("缺少死亡证明")
     queue.button(key=f"reject_{rid}").click().run()
     assert "已驳回 1 件。" in [s.value for s in queue.success]
     with read_session() as s:
@@ -65,7 +63,11 @@ def test_staff_see_and_withdraw_their_own_requests(roster_db):
     submit_death(first_living("330182"))
     mine = signed_in_app("staff_jd", page="registry-mine")
     assert list(mine.dataframe[0].value["状态"]) == ["待审核"]
+    assert "撤回" not in [b.label for b in mine.button]  # nothing preselected to withdraw at one click
+    mine.selectbox(key="mine_request").select_index(0).run()
     mine.button(key="withdraw").click().run()
+    assert "已撤回" not in " ".join(s.value for s in mine.success)  # asked first
+    mine.button(key="confirm_withdraw").click().run()
     assert mine.success[0].value.startswith("已撤回")
     mine.run()
     assert list(mine.dataframe[0].value["状态"]) == ["已撤回"]
@@ -101,6 +103,8 @@ def test_bulk_approval(roster_db):
     queue = signed_in_app("reviewer", page="registry-review")
     queue.multiselect(key="queue_bulk").set_value(ids).run()
     queue.button(key="approve_bulk").click().run()
+    assert not queue.success  # a confirmation first, naming everyone
+    queue.button(key="confirm_bulk").click().run()
     assert "已通过 3 件。" in [s.value for s in queue.success]
     with read_session() as s:
         assert {s.get(Person, p.id).status for p in people} == {"去世"}
@@ -111,4 +115,4 @@ def test_the_admin_import_export_page(roster_db):
     assert not at.exception
     assert at.title[0].value == "名册导入导出"
     assert [f.label for f in at.file_uploader] == ["上传劳模工匠名册（.xlsx）"]
-    assert any(b.label == "导出 Excel" for b in at.button)
+    assert any(b.label.startswith("导出名册（") for b in at.button)

@@ -121,13 +121,31 @@ def test_a_reviewer_with_a_county_sees_and_decides_only_that_countys_requests(ro
 # --- decisions ----------------------------------------------------------------------------
 
 
+def filed_before_duplicates_were_refused(request_id: int, name: str | None = None,
+                                        honour: str | None = None) -> int:
+    """A copy of a pending 新增 as one filed before a second was refused (no ``open_key``)."""
+    with session_scope(STAFF_JD.actor) as s:
+        first = s.get(ChangeRequest, request_id)
+        payload = dict(first.payload, honour=honour or first.payload["honour"])
+        if name:
+            payload["person"] = dict(payload["person"], name=name)
+        copy = ChangeRequest(kind=first.kind, state=first.state, person_id=first.person_id,
+                             county_code=first.county_code, payload=payload, reason="重复报送",
+                             submitted_by=first.submitted_by)
+        s.add(copy)
+        s.flush()
+        return copy.id
+
+
 def test_an_approval_is_refused_when_the_honour_is_held_by_then(roster_db):
     person = living_in("330182")
     with read_session() as s:
         held = set(s.scalars(select(Honour.name).where(Honour.person_id == person.id)))
     honour = next(h for h in HONOURS if h not in held)
     first = submit(changes.submit_addition, STAFF_JD, {"id_number": person.id_number}, honour, 2025, "获评")
-    second = submit(changes.submit_addition, STAFF_JD, {"id_number": person.id_number}, honour, 2025, "重复报送")
+    refused(f"该人员已有待审核的新增申请（编号 {first}），请勿重复提交", changes.submit_addition, STAFF_JD,
+            {"id_number": person.id_number}, honour, 2025, "重复报送")
+    second = filed_before_duplicates_were_refused(first)
     decide(first)
     refused(f"该人员已有荣誉“{honour}”，此申请不能通过，请驳回", changes.decide, REVIEWER, second, True)
     assert request_state(second) == "待审核"  # the decision was undone with the change
@@ -141,8 +159,9 @@ def test_an_approval_is_refused_when_the_number_went_to_another_name_meanwhile(r
     number = make_id("19900101", 333)
     first = submit(changes.submit_addition, STAFF_JD, {"name": "新劳模甲", "id_number": number},
                    "建德金匠", 2025, "新评选")
-    second = submit(changes.submit_addition, STAFF_JD, {"name": "新劳模乙", "id_number": number},
-                    "杭州工匠", 2025, "新评选")
+    refused(f"该人员已有待审核的新增申请（编号 {first}），请勿重复提交", changes.submit_addition, STAFF_JD,
+            {"name": "新劳模乙", "id_number": number}, "杭州工匠", 2025, "新评选")
+    second = filed_before_duplicates_were_refused(first, name="新劳模乙", honour="杭州工匠")
     decide(first)
     refused("该身份证号码已登记为 新劳模甲（建德市），与申请中的人员不符，此申请不能通过，请驳回",
             changes.decide, REVIEWER, second, True)
@@ -205,11 +224,19 @@ def test_a_transfer_must_go_somewhere_known_and_new(roster_db):
 def test_a_second_pending_transfer_or_death_for_the_same_person_is_refused(roster_db):
     person = living_in("330182")
     submit(changes.submit_transfer, STAFF_JD, person.id, "330127", "淳安某厂", "调动")
-    refused("该人员已有待审核的关系转移申请", changes.submit_transfer, STAFF_JD, person.id,
-            "330102", "上城某厂", "又调动")
+    rid = request_id_of(person.id, "关系转移")
+    refused(f"该人员已有待审核的关系转移申请（编号 {rid}），请勿重复提交", changes.submit_transfer, STAFF_JD,
+            person.id, "330102", "上城某厂", "又调动")
     submit(changes.submit_death, STAFF_JD, person.id, dt.date(2026, 1, 1), "家属告知")
-    refused("该人员已有待审核的去世申请", changes.submit_death, STAFF_JD, person.id,
-            dt.date(2026, 1, 2), "再次告知")
+    rid = request_id_of(person.id, "去世")
+    refused(f"该人员已有待审核的去世申请（编号 {rid}），请勿重复提交", changes.submit_death, STAFF_JD,
+            person.id, dt.date(2026, 1, 2), "再次告知")
+
+
+def request_id_of(person_id: int, kind: str) -> int:
+    with read_session() as s:
+        return s.scalar(select(ChangeRequest.id).where(ChangeRequest.person_id == person_id,
+                                                       ChangeRequest.kind == kind))
 
 
 def test_a_death_date_in_the_future_or_before_birth_is_refused(roster_db):

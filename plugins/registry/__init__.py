@@ -44,9 +44,9 @@ def jiangxin_pages():
              icon="📇", permission="registry.view", order=10),
         Page(url_path="registry-submit", title="提交变动", target=_lazy("pages_changes", "submit_page"), section=SECTION,
              icon="📝", permission="registry.submit", order=11),
-        Page(url_path="registry-review", title="审核队列", target=_lazy("pages_changes", "review_page"), section=SECTION,
+        Page(url_path="registry-review", title="审核队列", target=_lazy("pages_review", "review_page"), section=SECTION,
              icon="✅", permission="registry.review", order=12),
-        Page(url_path="registry-mine", title="我的申请", target=_lazy("pages_changes", "my_requests_page"), section=SECTION,
+        Page(url_path="registry-mine", title="我的申请", target=_lazy("pages_mine", "my_requests_page"), section=SECTION,
              icon="📋", permission="registry.submit", order=13),
         Page(url_path="registry-io", title="导入导出", target=_lazy("pages", "io_page"), section=SECTION,
              icon="📥", permission="registry.import", order=14),
@@ -55,9 +55,9 @@ def jiangxin_pages():
 
 @hookimpl
 def jiangxin_models():
-    from plugins.registry.models import ChangeRequest, Honour, Person
+    from plugins.registry.models import ChangeEvent, ChangeRequest, Honour, Person
 
-    return [Person, Honour, ChangeRequest]
+    return [Person, Honour, ChangeRequest, ChangeEvent]
 
 
 @hookimpl

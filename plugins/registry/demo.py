@@ -8,10 +8,11 @@ import random
 from sqlalchemy import insert, select
 
 from core.data.audit import bump_versions, record
-from core.settings.counties import load_counties
+from core.settings.counties import county_name, load_counties
 from core.spreadsheet.cells import id_check_char
-from plugins.registry.models import ChangeRequest, Honour, Person, initials
-from plugins.registry.vocab import HONOURS
+from plugins.registry.changes import open_key
+from plugins.registry.models import ChangeEvent, ChangeRequest, Honour, Person, initials
+from plugins.registry.vocab import HONOURS, awarding_body
 
 PEOPLE = 3000
 EMPLOYERS = ("杭州汽轮动力集团", "杭州钢铁集团", "国网杭州供电公司", "杭州地铁集团", "西子电梯",
@@ -68,49 +69,121 @@ def load(session, faker, seed: int) -> None:
         for name in held:
             honours.append({"person_id": ids[person["id_number"]], "name": name,
                             "level": HONOURS[name], "year_awarded": rng.randint(first_year, 2026),
-                            "awarding_body": None})
+                            "awarding_body": awarding_body(name, county_name(person["county_code"]))})
     session.execute(insert(Honour.__table__), honours)
     requests = _change_history(rng, people, ids)
-    session.execute(insert(ChangeRequest.__table__), requests)
-    bump_versions(session, {"registry_person", "registry_honour", "registry_change"})
+    session.execute(insert(ChangeRequest.__table__), [r for r, _ in requests])
+    # the requests were inserted in order into an empty table: their ids are the last ones
+    request_ids = sorted(session.scalars(select(ChangeRequest.id).order_by(ChangeRequest.id.desc())
+                                         .limit(len(requests))))
+    session.execute(insert(ChangeEvent.__table__),
+                    [{**e, "request_id": rid} for rid, (_, events) in zip(request_ids, requests, strict=True)
+                     for e in events])
+    bump_versions(session, {"registry_person", "registry_honour", "registry_change", "registry_change_event"})
     record(session, "import", table="registry_person",
            summary=f"演示数据：{len(people)} 人，{len(honours)} 项荣誉，{len(requests)} 件变动申请")
 
 
-def _change_history(rng: random.Random, people: list[dict], ids: dict[str, int]) -> list[dict]:
-    """Decided requests over the past two years, and a queue of pending ones (some overdue)."""
+# county staff file the demo's requests (core's demo accounts); demo_reviewer decides them
+SUBMITTERS = {"330182": "demo_staff", "330127": "demo_staff_ca", "330109": "demo_staff_xs"}
+REVIEWER = "demo_reviewer"
+REASONS = {"信息更正": ("学历信息更新", "单位更名", "手机号码变更", "职务调整"),
+           "关系转移": ("工作调动", "随单位整体划转", "退休后迁居"),
+           "新增": ("新获评荣誉",), "去世": ("家属告知", "单位报送")}
+REJECTIONS = ("材料不全", "缺少死亡证明", "单位名称与营业执照不符", "该荣誉已在名册中登记")
+RETURN_NOTES = ("请补充学历证书扫描件", "转入单位名称请写全称，并附调动文件", "去世日期与证明不一致，请核对")
+
+
+def _payload(rng: random.Random, kind: str, person: dict, submitted: dt.datetime) -> dict:
+    if kind == "信息更正":
+        return rng.choice(({"education": "本科"}, {"post": "高级技师"},
+                           {"phone": f"13{rng.randrange(10**9):09d}"}))
+    if kind == "关系转移":
+        return {"county_code": person["county_code"], "employer": rng.choice(EMPLOYERS)}
+    if kind == "去世":
+        return {"death_date": (submitted.date() - dt.timedelta(days=3)).isoformat()}
+    return {"honour": "杭州工匠", "year_awarded": submitted.year}
+
+
+def _change_history(rng: random.Random, people: list[dict], ids: dict[str, int]) -> list[tuple[dict, list[dict]]]:
+    """Requests of three counties' staff, each with its history (events without request ids):
+    240 decided over the past two years, 20 still open (some overdue), and for demo_staff one of
+    every state, among them one sent back for revision and one fixed and sent again; the latest
+    decisions on demo_staff's requests are still unread."""
     from core.data.db import utcnow
 
     now = utcnow().replace(microsecond=0)
-    living = [p for p in people if p["status"] != "去世"]
-    deceased = [p for p in people if p["status"] == "去世"]
+    ours = [p for p in people if p["county_code"] in SUBMITTERS]
+    living = [p for p in ours if p["status"] != "去世"]
+    deceased = [p for p in ours if p["status"] == "去世"]
     kinds = ("信息更正", "信息更正", "关系转移", "新增", "去世")
-    reviewers, requests = ("demo_reviewer",), []
-    for i in range(260):
-        pending = i >= 240
-        # a pending 新增 could repeat an honour the person holds: the queue gets the other kinds
-        kind = rng.choice(kinds[:3] + kinds[4:] if pending else kinds)
-        # history agrees with the roster: approved deaths are of people now deceased
-        person = rng.choice(deceased if kind == "去世" and not pending else living)
-        submitted = now - dt.timedelta(days=rng.randint(0, 12) if pending else rng.randint(10, 700),
-                                       hours=rng.randint(0, 23))
-        state = "待审核" if pending else ("已驳回" if rng.random() < 0.12 else "已通过")
-        payload = {"education": "本科"} if kind == "信息更正" else \
-            {"county_code": person["county_code"], "employer": "杭州市某新单位"} if kind == "关系转移" else \
-            {"death_date": (submitted.date() - dt.timedelta(days=3)).isoformat()} if kind == "去世" else \
-            {"honour": "杭州工匠", "year_awarded": submitted.year}
-        requests.append({
+    requests, open_keys = [], set()
+
+    def add(kind, person, state, submitted, *, returned=False, resubmitted=False, seen=True):
+        """One request and its events: ``returned`` ends sent back, ``resubmitted`` was sent back
+        and filed again before ``state``."""
+        submitter = SUBMITTERS[person["county_code"]]
+        payload = _payload(rng, kind, person, submitted)
+        reason = rng.choice(REASONS[kind])
+        events = [{"action": "提交", "actor": submitter, "at": submitted, "note": reason}]
+        if returned or resubmitted:
+            events.append({"action": "退回修改", "actor": REVIEWER, "note": rng.choice(RETURN_NOTES),
+                           "at": submitted + dt.timedelta(hours=rng.randint(2, 48))})
+        if resubmitted:  # fixed and sent again: back in the queue since then
+            resent = events[-1]["at"] + dt.timedelta(hours=rng.randint(1, 24))
+            events.append({"action": "重新提交", "actor": submitter, "at": resent, "note": reason + "，已补充材料"})
+        decided = min(events[-1]["at"] + dt.timedelta(hours=rng.randint(2, 24 * 9)), now - dt.timedelta(hours=1))
+        decision = {"已通过": "通过", "已驳回": "驳回", "已撤回": "撤回"}.get(state)
+        note = rng.choice(REJECTIONS) if state == "已驳回" else None
+        if decision:
+            events.append({"action": decision, "actor": submitter if state == "已撤回" else REVIEWER,
+                           "at": decided, "note": note})
+        open_ = state in ("待审核", "退回修改")
+        key = open_key(kind, ids[person["id_number"]], person["id_number"], payload.get("honour"))
+        if open_:
+            open_keys.add(key)
+        last = events[-1]
+        filed = [e for e in events if e["action"] in ("提交", "重新提交")][-1]  # as the request now reads
+        requests.append(({
             "kind": kind, "state": state, "person_id": ids[person["id_number"]],
             "county_code": person["county_code"], "payload": payload,
             "before": {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in person.items()
-                       if k in ("name", "county_code", "employer", "status", "education")},
-            "reason": {"信息更正": "学历信息更新", "关系转移": "工作调动", "新增": "新获评荣誉",
-                       "去世": "家属告知"}[kind],
-            "attachment_name": None, "attachment": None,
-            "submitted_by": "demo_staff" if person["county_code"] == "330182" else "demo_admin",
-            "submitted_at": submitted,
-            "decided_by": None if pending else rng.choice(reviewers),
-            "decided_at": None if pending else submitted + dt.timedelta(hours=rng.randint(2, 24 * 9)),
-            "decision_reason": "材料不全" if state == "已驳回" else None,
-        })
+                       if k in ("name", "county_code", "employer", "status", "education", "post", "phone")},
+            "reason": filed["note"],
+            "attachment_name": None, "attachment": None, "submitted_by": submitter,
+            "submitted_at": filed["at"],
+            "decided_by": last["actor"] if state != "待审核" else None,
+            "decided_at": last["at"] if state != "待审核" else None,
+            "decision_reason": last["note"] if state in ("已驳回", "退回修改") else None,
+            "open_key": key if open_ else None, "seen_by_submitter": seen,
+        }, events))
+
+    def free(kind, pool):  # a person with no open request of this kind (no double work)
+        while True:
+            person = rng.choice(pool)
+            key = open_key(kind, ids[person["id_number"]], person["id_number"], "杭州工匠")
+            if key not in open_keys:
+                return person
+
+    for _ in range(240):
+        kind = rng.choice(kinds)
+        # history agrees with the roster: approved deaths are of people now deceased
+        person = rng.choice(deceased if kind == "去世" else living)
+        roll = rng.random()
+        state = "已驳回" if roll < 0.12 else "已撤回" if roll < 0.16 else "已通过"
+        add(kind, person, state, now - dt.timedelta(days=rng.randint(10, 700), hours=rng.randint(0, 23)),
+            resubmitted=state == "已通过" and rng.random() < 0.1)
+    for i in range(20):
+        # a pending 新增 could repeat an honour the person holds: the queue gets the other kinds
+        kind = rng.choice(kinds[:3] + kinds[4:])
+        add(kind, free(kind, living), "待审核",
+            now - dt.timedelta(days=rng.randint(0, 12), hours=rng.randint(0, 23)), resubmitted=i % 7 == 3)
+    # demo_staff (建德市) has a request in every state; the recent decisions are not yet read
+    jiande = [p for p in living if p["county_code"] == "330182"]
+    recent = now - dt.timedelta(days=2, hours=rng.randint(0, 12))
+    add("信息更正", free("信息更正", jiande), "退回修改", recent, returned=True, seen=False)
+    add("关系转移", free("关系转移", jiande), "已通过", recent, seen=False)
+    add("去世", free("去世", jiande), "已驳回", recent, seen=False)
+    add("信息更正", free("信息更正", jiande), "已撤回", recent)
+    add("去世", free("去世", jiande), "待审核", recent)
     return requests

@@ -1,0 +1,184 @@
+"""审核队列: reviewers decide pending requests: 通过, 退回修改 or 驳回, one at a time or 批量通过.
+
+Every view of a request names whom it is about (name, ID number masked unless the reviewer sees
+full numbers, county, employer, status), loaded for the whole page in one query. The page reads
+the query parameters ``county`` and ``kind`` (the overview's pending tile links here with them).
+Decisions confirm after a rerun, so the queue shown is the queue as it is now.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy import select
+
+from core.data.db import read_session, session_scope
+from core.settings.counties import county_name, load_counties
+from core.ui import format_time, require
+from core.ui.downloads import private_file
+from core.ui.text import literal
+from plugins.registry import changes
+from plugins.registry.models import ChangeRequest
+from plugins.registry.queries import sees_full_numbers
+
+FLASH = "queue_flash"  # [(kind, text)] of the last decision, shown after the rerun
+CONFIRM = "queue_bulk_confirm"  # the ids 批量通过 asks to confirm
+
+
+def _filters(user) -> tuple[str | None, str | None]:
+    """区县 and 变动类型, first taken from the URL (``?county=330182&kind=去世``)."""
+    codes = [c.code for c in load_counties()]
+    asked_county, asked_kind = st.query_params.get("county"), st.query_params.get("kind")
+    if "queue_county" not in st.session_state and asked_county in codes:
+        st.session_state["queue_county"] = asked_county
+    if "queue_kind" not in st.session_state and asked_kind in changes.KINDS:
+        st.session_state["queue_kind"] = asked_kind
+    c1, c2 = st.columns(2)
+    if user.county_code is None:
+        county = c1.selectbox("区县", ["", *codes], format_func=lambda c: county_name(c) if c else "全市",
+                              key="queue_county")
+    else:
+        county = user.county_code
+    kind = c2.selectbox("变动类型", ["", *changes.KINDS], format_func=lambda k: k or "全部类型", key="queue_kind")
+    return county or None, kind or None
+
+
+def picker_label(request: ChangeRequest, subject: changes.Subject) -> str:
+    """编号 263 · 去世 · 乔桂英 · 建德市: how every list of requests names one."""
+    return f"编号 {request.id} · {request.kind} · {subject.name} · {county_name(subject.county_code)}"
+
+
+def history_rows(request: ChangeRequest, events, names: dict[str, str]) -> list[dict]:
+    """时间 / 操作 / 操作人 / 说明: a request's history (a request filed in bulk has its 提交 only)."""
+    if not events:
+        return [{"时间": format_time(request.submitted_at), "操作": "提交",
+                 "操作人": names.get(request.submitted_by, request.submitted_by), "说明": request.reason}]
+    return [{"时间": format_time(e.at), "操作": e.action, "操作人": names.get(e.actor, e.actor),
+             "说明": e.note or ""} for e in events]
+
+
+def person_line(subject: changes.Subject, full: bool) -> str:
+    """The person, as Markdown with every piece of data made literal."""
+    return (f"**{literal(subject.name)}** · {literal(subject.id_shown(full))} · "
+            f"{literal(county_name(subject.county_code))} · {literal(subject.employer or '单位未填')} · "
+            f"{literal(subject.status)}")
+
+
+def review_page() -> None:
+    user = require("registry.review")
+    st.title("审核队列")
+    for kind, text in st.session_state.pop(FLASH, []):
+        (st.success if kind == "success" else st.error)(text)
+    county, kind = _filters(user)
+    scope = (county,) if county else user.visible_counties()
+    full = sees_full_numbers(user)
+    with read_session() as session:
+        queue = changes.pending_requests(session, scope, kind)
+        total, overdue = changes.count_pending(session, scope, kind)
+        about = changes.subjects(session, queue)
+        events = changes.events_of(session, [r.id for r in queue])
+        names = changes.display_names(session, {r.submitted_by for r in queue}
+                                      | {e.actor for ev in events.values() for e in ev})
+    if not queue:
+        st.success("没有待审核的申请。")
+        return
+    shown = f"（显示最早的 {len(queue)} 件）" if total > len(queue) else ""
+    st.caption(f"待审核 {total} 件，按提交时间排序{shown}" + (f"，其中 {overdue} 件已超过 7 天" if overdue else ""))
+    st.dataframe([{"编号": r.id, "超期": "⚠ 超期" if changes.is_overdue(r) else "", "类型": r.kind,
+                   "姓名": about[r.id].name, "身份证号码": about[r.id].id_shown(full),
+                   "区县": county_name(about[r.id].county_code), "工作单位": about[r.id].employer or "",
+                   "人员状态": about[r.id].status, "提交人": names.get(r.submitted_by, r.submitted_by),
+                   "提交时间": format_time(r.submitted_at), "理由": r.reason} for r in queue],
+                 hide_index=True, width="stretch",
+                 column_config={"理由": st.column_config.TextColumn(width="large")})
+    mine = [r.id for r in queue if r.submitted_by == user.username]  # nobody decides their own
+    queue = [r for r in queue if r.submitted_by != user.username]
+    if mine:
+        st.caption(f"您本人提交的申请（编号 {'、'.join(map(str, mine))}）须由其他审核人审核，不在下方列出。")
+    if not queue:
+        return
+    labels = {r.id: picker_label(r, about[r.id]) for r in queue}
+    chosen = st.selectbox("审核申请", list(labels), key="queue_request", format_func=labels.__getitem__)
+    request = next(r for r in queue if r.id == chosen)
+    _card(user, request, about[request.id], events[request.id], names, full)
+    _bulk(user, queue, labels, about, full)
+
+
+def _card(user, request: ChangeRequest, subject: changes.Subject, events, names, full: bool) -> None:
+    """The review card: who, what, why, the diff, the history, the file, and the three decisions."""
+    with st.container(border=True):
+        st.markdown(f"**{literal(request.kind)}** · 编号 {request.id} · {person_line(subject, full)}")
+        st.caption(f"提交人 {literal(names.get(request.submitted_by, request.submitted_by))} · "
+                   f"{format_time(request.submitted_at)}")
+        st.write(f"理由：{literal(request.reason)}")
+        st.dataframe(changes.diff(request, full), hide_index=True, width="stretch")
+        if len(events) > 1:  # sent back before: what was asked and what changed
+            st.markdown("**办理经过**")
+            st.dataframe(history_rows(request, events, names), hide_index=True, width="stretch",
+                         column_config={"说明": st.column_config.TextColumn(width="large")})
+        if request.attachment_name:  # loaded on click, served once (core.ui.downloads)
+            def attachment(request_id: int = request.id) -> bytes:
+                with read_session() as session:
+                    return session.scalar(select(ChangeRequest.attachment)
+                                          .where(ChangeRequest.id == request_id)) or b""
+            st.download_button(f"下载附件 {literal(request.attachment_name)}",
+                               private_file(attachment),
+                               file_name=request.attachment_name, key=f"att_{request.id}")
+        note = st.text_area("审核意见（驳回或退回修改时必填，提交人可见）", key=f"reject_reason_{request.id}",
+                            max_chars=changes.MAX_REASON)
+        a, b, c = st.columns(3)
+        if a.button("通过", type="primary", key=f"approve_{request.id}"):
+            _decide(user, [request.id], "通过", note)
+        if b.button("退回修改", key=f"return_{request.id}"):
+            _decide(user, [request.id], "退回修改", note)
+        if c.button("驳回", key=f"reject_{request.id}"):
+            _decide(user, [request.id], "驳回", note)
+
+
+def _bulk(user, queue, labels: dict[int, str], about, full: bool) -> None:
+    """批量通过: choose, then confirm a list naming every person, then act."""
+    several = st.multiselect("批量通过", list(labels), format_func=labels.__getitem__, key="queue_bulk",
+                             placeholder="选择要一并通过的申请", select_all=False)  # no English "Select all"
+    if several and st.button(f"通过所选 {len(several)} 件", key="approve_bulk"):
+        st.session_state[CONFIRM] = list(several)
+    asked = st.session_state.get(CONFIRM)
+    if not asked or asked != several:  # the choice changed since: ask again
+        st.session_state.pop(CONFIRM, None)
+        return
+    with st.container(border=True):
+        st.warning(f"确认通过以下 {len(asked)} 件申请？通过后立即生效。")
+        by_id = {r.id: r for r in queue}
+        st.dataframe([{"编号": rid, "类型": by_id[rid].kind, "姓名": about[rid].name,
+                       "身份证号码": about[rid].id_shown(full), "区县": county_name(about[rid].county_code),
+                       "工作单位": about[rid].employer or ""} for rid in asked],
+                     hide_index=True, width="stretch")
+        a, b = st.columns(2)
+        if a.button(f"确认通过 {len(asked)} 件", type="primary", key="confirm_bulk"):
+            st.session_state.pop(CONFIRM, None)
+            st.session_state.pop("queue_bulk", None)
+            _decide(user, asked, "通过")
+        if b.button("取消", key="cancel_bulk"):
+            st.session_state.pop(CONFIRM, None)
+            st.rerun()
+
+
+def _decide(user, request_ids: list[int], decision: str, note: str | None = None) -> None:
+    """Decide each request in its own transaction (one stale request never blocks the rest),
+    then show the outcome after a rerun, with the queue as it now is."""
+    done, flash = 0, []
+    for rid in request_ids:
+        try:
+            with session_scope(user.actor) as session:
+                if decision == "退回修改":
+                    changes.send_back(session, user, rid, note or "")
+                else:
+                    changes.decide(session, user, rid, decision == "通过", note)
+            done += 1
+        except changes.ChangeError as exc:
+            flash.append(("error", literal(f"编号 {rid}：{exc}")))
+    if done:
+        flash.insert(0, ("success", f"已{decision} {done} 件。"))
+    st.session_state[FLASH] = flash
+    if done:
+        st.rerun()
+    for _kind, text in st.session_state.pop(FLASH):  # nothing changed: the form keeps its input
+        st.error(text)
