@@ -318,6 +318,9 @@ def test_withdrawing_asks_with_the_persons_name(roster_db):
     assert request(rid).state == "待审核"
     at.button(key="confirm_withdraw").click().run()
     assert request(rid).state == "已撤回" and events(rid) == ["提交", "撤回"]
+    # withdrawing is not a review: the table names no reviewer for it (办理经过 says who withdrew)
+    row = signed_in_app("staff_jd", page="registry-mine").dataframe[0].value.set_index("编号").loc[rid]
+    assert (row["状态"], row["审核人"], row["审核时间"]) == ("已撤回", "", "")
 
 
 # --- new decisions reach the submitter -----------------------------------------------------

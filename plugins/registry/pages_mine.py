@@ -19,11 +19,16 @@ from plugins.registry.models import ChangeRequest, Person
 from plugins.registry.pages_changes import REVISING, addition_form, change_form, show_flash
 from plugins.registry.pages_review import history_rows, person_line
 from plugins.registry.queries import sees_full_numbers
-from plugins.registry.vocab import OPEN_STATES, RETURNED
+from plugins.registry.vocab import OPEN_STATES, RETURNED, WITHDRAWN
 
 NEW = "registry_new_decisions"  # the ids read on this visit: marked 新 while the session lasts
 WITHDRAW = "mine_withdraw_confirm"
 
+
+
+def reviewed(request: ChangeRequest) -> bool:
+    """Whether a reviewer has acted on ``request`` (a withdrawal sets ``decided_by`` too)."""
+    return request.decided_by is not None and request.state != WITHDRAWN
 
 def my_requests_page() -> None:
     user = require("registry.submit")
@@ -51,8 +56,10 @@ def my_requests_page() -> None:
     st.dataframe([{"编号": r.id, "新": "●" if r.id in new else "", "类型": r.kind, "姓名": about[r.id].name,
                    "身份证号码": about[r.id].id_shown(full), "区县": county_name(about[r.id].county_code),
                    "状态": r.state, "提交时间": format_time(r.submitted_at),
-                   "审核人": names.get(r.decided_by, r.decided_by) if r.decided_by else "",
-                   "审核时间": format_time(r.decided_at), "审核意见": r.decision_reason or ""} for r in mine],
+                   # a withdrawal is the submitter's own act, not a review (办理经过 shows it)
+                   "审核人": names.get(r.decided_by, r.decided_by) if reviewed(r) else "",
+                   "审核时间": format_time(r.decided_at) if reviewed(r) else "",
+                   "审核意见": r.decision_reason or ""} for r in mine],
                  hide_index=True, width="stretch",
                  column_config={"审核意见": st.column_config.TextColumn(width="large")})
     labels = {r.id: f"编号 {r.id} · {r.kind} · {about[r.id].name} · {r.state}" for r in mine}
