@@ -276,6 +276,8 @@ def test_the_addition_form_clears_after_success_and_a_second_click_files_nothing
     at = signed_in_app("staff_jd", page="registry-submit")
     number = make_id("19900909", 733)
     boxes = {t.label: t for t in at.text_input}
+    # a new request has nothing to keep: its number box does not say "leave blank to keep"
+    assert "不改" not in (boxes["公民身份号码"].placeholder or "")
     boxes["公民身份号码"].input(number)
     boxes["姓名（已在名册中的人员可不填）"].input("司马新")
     boxes["工作单位"].input("建德市新安江水电站")

@@ -115,7 +115,10 @@ def addition_form(user, *, initial: dict | None = None, revising: int | None = N
     codes = [c.code for c in load_counties()]
     honours = list(HONOURS)
     with st.form(form):
-        number = _secret_input("公民身份号码", init.get("id_number"), full, f"{form}_number_{n}", mask_id)
+        if init.get("id_number"):  # a request sent back: its number, masked as for the user
+            number = _secret_input("公民身份号码", init["id_number"], full, f"{form}_number_{n}", mask_id)
+        else:  # a new request has no number to keep
+            number = st.text_input("公民身份号码", placeholder="18 位，末位可为 X", key=f"{form}_number_{n}")
         name = st.text_input("姓名（已在名册中的人员可不填）", value=init.get("name") or "", key=f"{form}_name_{n}")
         county = user.county_code or st.selectbox(
             "所属区县", codes, format_func=county_name, key=f"{form}_county_{n}",
