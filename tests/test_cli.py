@@ -60,6 +60,33 @@ def test_demo_data_is_the_same_on_every_machine(env, monkeypatch):
     assert names[0] == names[1]
 
 
+def test_the_demo_roster_is_the_same_in_every_process(tmp_path):
+    """Two `jiangxin demo` runs in processes with different string hashes (as on two machines)
+    give the same people, honours and requests."""
+    import os
+    import sqlite3
+
+    def demo(i: int) -> list:
+        db = tmp_path / f"demo{i}.db"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("JIANGXIN_")}
+        env.update(JIANGXIN_DATABASE_URL=f"sqlite:///{db}", JIANGXIN_DEMO="1", PYTHONHASHSEED=str(i),
+                   JIANGXIN_VAR_DIR=str(tmp_path / f"var{i}"), JIANGXIN_PLUGIN_PATH="")
+        for command in ("init-db", "demo"):
+            subprocess.run([sys.executable, "-m", "core.cli", command], env=env, check=True,
+                           capture_output=True, timeout=300)
+        with sqlite3.connect(db) as conn:
+            return conn.execute(
+                "SELECT p.name, p.id_number, p.county_code, p.status, h.name, h.year_awarded, "
+                "h.awarding_body FROM registry_person p JOIN registry_honour h ON h.person_id = p.id "
+                "ORDER BY p.id, h.id").fetchall() + conn.execute(
+                "SELECT kind, state, submitted_by, reason, person_id FROM registry_change "
+                "ORDER BY id").fetchall()
+
+    first, second = demo(1), demo(2)
+    assert len(first) > 3000
+    assert first == second
+
+
 def test_production_is_not_the_demo(fresh_db, capsys, monkeypatch):
     assert run("init-db") == 0
     assert run("demo") == 1  # not demo mode: no accounts with a published password

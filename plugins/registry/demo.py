@@ -64,7 +64,9 @@ def load(session, faker, seed: int) -> None:
     for person in people:
         names = list(HONOUR_WEIGHTS) if person["county_code"] == "330182" else everywhere
         weights = [HONOUR_WEIGHTS[n] for n in names]
-        held = set(rng.choices(names, weights, k=rng.choice((1, 1, 1, 2, 2, 3))))
+        # deduplicated in the order drawn: a set's order follows the process's string hashes,
+        # and the years drawn below would then differ from one run to the next
+        held = dict.fromkeys(rng.choices(names, weights, k=rng.choice((1, 1, 1, 2, 2, 3))))
         first_year = max(person["birth_date"].year + 25, 1985)
         for name in held:
             honours.append({"person_id": ids[person["id_number"]], "name": name,
