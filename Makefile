@@ -27,7 +27,7 @@ install-test: $(VENV)/.installed-test
 run: install
 	JIANGXIN_DEMO=1 $(BIN)/jiangxin init-db
 	JIANGXIN_DEMO=1 $(BIN)/jiangxin demo --if-empty
-	@echo "demo accounts: demo_admin, demo_reviewer, demo_manager, demo_staff (建德市); password: jiangxin-demo"
+	@echo "demo accounts: demo_admin, demo_reviewer, demo_manager, demo_staff (建德市), demo_staff_ca (淳安县), demo_staff_xs (萧山区); password: jiangxin-demo"
 	JIANGXIN_DEMO=1 $(BIN)/jiangxin run --port $(PORT)
 
 lint: install-test
