@@ -36,9 +36,14 @@ def _read(path: Path) -> tuple[County, ...]:
     return tuple(rows)
 
 
+def _file() -> Path:
+    """The deployment's county list: JIANGXIN_COUNTIES_FILE, or the Hangzhou list."""
+    return load_settings().counties_file or DEFAULT_FILE
+
+
 def load_counties() -> tuple[County, ...]:
     """All counties of this deployment, in file order."""
-    return _read(load_settings().counties_file or DEFAULT_FILE)
+    return _read(_file())
 
 
 def county_name(code: str | None) -> str:
@@ -50,7 +55,7 @@ def county_name(code: str | None) -> str:
 
 def county_names() -> dict[str, str]:
     """Code -> name, for labelling many rows at once (read the settings once, not per row)."""
-    return _names(load_settings().counties_file or DEFAULT_FILE)
+    return _names(_file())
 
 
 @lru_cache(maxsize=8)
@@ -61,7 +66,7 @@ def _names(path: Path) -> dict[str, str]:
 def county_lookup() -> dict[str, str]:
     """Code, name and short name -> code, for reading counties as staff write them: 330182,
     建德市, and 建德 (the name without 区/县/市) when no other county shortens to it."""
-    return _forms(load_settings().counties_file or DEFAULT_FILE)[0]
+    return _forms(_file())[0]
 
 
 # what a county's name ends with, longest first: 建德市 is written 建德, 淳安县 淳安
@@ -102,13 +107,13 @@ def county_candidates(text: str) -> tuple[str, ...]:
     """The codes of every county ``text`` may name, as staff write it: a code, a name, a short
     name (建德), or a name after its city or province (杭州市建德市, 浙江省杭州市建德). One code:
     it names that county; several: it is ambiguous; none: no county of this deployment."""
-    return _candidates(load_settings().counties_file or DEFAULT_FILE, text)
+    return _candidates(_file(), text)
 
 
 def county_finder() -> Callable[[str], tuple[str, ...]]:
     """``county_candidates`` bound to the deployment's county list, for an import to look the
     list up once rather than per cell."""
-    return functools.partial(_candidates, load_settings().counties_file or DEFAULT_FILE)
+    return functools.partial(_candidates, _file())
 
 
 @lru_cache(maxsize=4096)  # a spreadsheet repeats the same few spellings in every row

@@ -631,14 +631,6 @@ def events_of(session: Session, request_ids: list[int]) -> dict[int, list[Change
     return found
 
 
-def display_names(session: Session, usernames) -> dict[str, str]:
-    """Account display names (演示审核员) by username, in one query; a name that is no account
-    stays as it is (core.access.auth.display_names)."""
-    from core.access.auth import display_names as names
-
-    return names(session, usernames)
-
-
 def is_overdue(request: ChangeRequest, now: dt.datetime | None = None) -> bool:
     return request.state == PENDING and (now or utcnow()) - request.submitted_at > OVERDUE
 

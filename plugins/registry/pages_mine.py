@@ -17,7 +17,7 @@ from core.ui.text import literal
 from plugins.registry import changes
 from plugins.registry.models import ChangeRequest, Person
 from plugins.registry.pages_changes import REVISING, addition_form, change_form, show_flash
-from plugins.registry.pages_review import history_rows, person_line
+from plugins.registry.pages_review import history_rows, person_line, request_details
 from plugins.registry.queries import sees_full_numbers
 from plugins.registry.vocab import OPEN_STATES, RETURNED, WITHDRAWN
 
@@ -43,10 +43,7 @@ def my_requests_page() -> None:
     full = sees_full_numbers(user)
     with read_session() as session:
         mine = changes.requests_of(session, user.username)
-        about = changes.subjects(session, mine)
-        events = changes.events_of(session, [r.id for r in mine])
-        names = changes.display_names(session, {r.decided_by for r in mine}
-                                      | {e.actor for ev in events.values() for e in ev})
+        about, events, names = request_details(session, mine, {r.decided_by for r in mine})
     if not mine:
         st.info("您还没有提交过变动申请。")
         return

@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy import select
 
+from core.access.auth import display_names
 from core.data.db import read_session, session_scope
 from core.settings.counties import county_name, load_counties
 from core.ui import format_time, require
@@ -56,6 +57,15 @@ def history_rows(request: ChangeRequest, events, names: dict[str, str]) -> list[
              "说明": e.note or ""} for e in events]
 
 
+def request_details(session, requests: list[ChangeRequest], usernames: set[str]):
+    """What a list of requests shows beside each: its person (one query), its history, and the
+    display names of ``usernames`` and of everyone in the history."""
+    about = changes.subjects(session, requests)
+    events = changes.events_of(session, [r.id for r in requests])
+    names = display_names(session, usernames | {e.actor for ev in events.values() for e in ev})
+    return about, events, names
+
+
 def person_line(subject: changes.Subject, full: bool) -> str:
     """The person, as Markdown with every piece of data made literal."""
     return (f"**{literal(subject.name)}** · {literal(subject.id_shown(full))} · "
@@ -74,10 +84,7 @@ def review_page() -> None:
     with read_session() as session:
         queue = changes.pending_requests(session, scope, kind)
         total, overdue = changes.count_pending(session, scope, kind)
-        about = changes.subjects(session, queue)
-        events = changes.events_of(session, [r.id for r in queue])
-        names = changes.display_names(session, {r.submitted_by for r in queue}
-                                      | {e.actor for ev in events.values() for e in ev})
+        about, events, names = request_details(session, queue, {r.submitted_by for r in queue})
     if not queue:
         st.success("没有待审核的申请。")
         return
