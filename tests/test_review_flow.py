@@ -337,6 +337,8 @@ def test_new_decisions_are_counted_until_my_requests_is_opened(roster_db):
     assert "您有 2 条新的审核结果，已在下表中标记为“新”。" in [i.value for i in mine.info]
     assert list(mine.dataframe[0].value["新"]) == ["●", "●"]
     assert list(mine.dataframe[0].value["审核人"]) == ["审核员乙", "审核员乙"]
+    # a rerun of the page (the cookie's, or any click) keeps the message the opening showed
+    assert "您有 2 条新的审核结果，已在下表中标记为“新”。" in [i.value for i in mine.run().info]
     again = signed_in_app("staff_jd", page="registry-mine")
     assert not any("新的审核结果" in i.value for i in again.info)
     later = signed_in_app("staff_jd", page="registry-submit")

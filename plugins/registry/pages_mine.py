@@ -22,6 +22,7 @@ from plugins.registry.queries import sees_full_numbers
 from plugins.registry.vocab import OPEN_STATES, RETURNED, WITHDRAWN
 
 NEW = "registry_new_decisions"  # the ids read on this visit: marked 新 while the session lasts
+LATEST = "registry_mine_latest"  # how many decisions the last opening read
 WITHDRAW = "mine_withdraw_confirm"
 
 
@@ -38,8 +39,12 @@ def my_requests_page() -> None:
         fresh = changes.mark_seen(session, user.username)
     new = st.session_state.setdefault(NEW, set())
     new.update(fresh)
+    # the latest decisions read stay announced on every rerun of the page (a rerun right after
+    # it opens, or any click, would otherwise hide the message the opening run showed)
     if fresh:
-        st.info(f"您有 {len(fresh)} 条新的审核结果，已在下表中标记为“新”。")
+        st.session_state[LATEST] = len(fresh)
+    if st.session_state.get(LATEST):
+        st.info(f"您有 {st.session_state[LATEST]} 条新的审核结果，已在下表中标记为“新”。")
     full = sees_full_numbers(user)
     with read_session() as session:
         mine = changes.requests_of(session, user.username)
