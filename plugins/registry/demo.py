@@ -114,7 +114,9 @@ def _change_history(rng: random.Random, people: list[dict], ids: dict[str, int])
     decisions on demo_staff's requests are still unread."""
     from core.data.db import utcnow
 
-    now = utcnow().replace(microsecond=0)
+    # times count back from today's start (UTC), not from this second: a load minutes later (the
+    # test template and a second load) must give the same dates, e.g. a death's in its payload
+    now = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
     ours = [p for p in people if p["county_code"] in SUBMITTERS]
     living = [p for p in ours if p["status"] != "去世"]
     deceased = [p for p in ours if p["status"] == "去世"]
