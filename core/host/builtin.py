@@ -21,6 +21,8 @@ def jiangxin_permissions():
     everyone = {"admin", "reviewer", "staff", "manager"}
     return [
         Permission("core.overview", "查看总览", everyone),
+        Permission("core.workbench", "查看工作台（待办事项）", everyone),
+        Permission("core.report", "查看、下载年度工作报告", {"admin", "manager", "staff"}),
         Permission("core.account", "管理自己的账户", everyone),
         Permission("core.plugins", "查看插件状态", {"admin"}),
         Permission("core.audit", "查看审计日志", {"admin"}),
@@ -37,6 +39,8 @@ def jiangxin_pages():
 
     return [
         page("overview", "总览", "📊", "core.overview", 0, section="首页", default=True),
+        page("workbench", "工作台", "🗂️", "core.workbench", 1, section="首页"),
+        page("report", "年度报告", "📑", "core.report", 2, section="首页"),
         page("plugins", "插件", "🧩", "core.plugins", 900),
         page("audit", "审计日志", "📜", "core.audit", 910),
         page("users", "用户", "👥", "core.users", 920),

@@ -9,7 +9,8 @@ implementations, each group in load order; hook wrappers (``wrapper=True``, ``ho
 are refused when the plugin is loaded.
 
 Hooks are grouped by phase: what a plugin *declares* (pages, models, migrations, permissions,
-metrics, spreadsheet tables), then what it *does* (demo data, permission checks, notifications).
+metrics, spreadsheet tables), then what it *does* (demo data, permission checks, notifications),
+then what it *answers* for the rest of the dashboard (people, to-dos, the yearly report).
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from core.data.db import Base
     from core.host.metrics import Metric
     from core.host.pages import Page
+    from core.host.people import PersonRef
+    from core.host.todos import Todo
+    from core.report.sections import ReportSection
     from core.spreadsheet.table import SpreadsheetTable
 
 PROJECT = "jiangxin"
@@ -187,4 +191,80 @@ def jiangxin_notification(event: str, payload: dict[str, Any], session: Session)
         def jiangxin_notification(event, payload, session):
             if event == "registry.change_approved" and payload["kind"] == "去世":
                 session.add(Greeting(text="沉痛悼念"))
+    """
+
+
+# --- answers for other plugins and core ------------------------------------------------
+
+
+@hookspec
+def jiangxin_people_search(session: Session, user: CurrentUser, text: str,
+                           limit: int) -> list[PersonRef]:
+    """Return at most ``limit`` people matching ``text``, within ``user``'s counties.
+
+    ``text`` is part of a name, the pinyin initials of a name (``wjg`` for 王建国) or part of
+    an ID number. Only a plugin that keeps people (the roster) answers; the others leave the
+    hook out. Core's person picker (``core.ui.people.person_picker``) calls it, so a plugin can
+    pick roster people without importing the roster.
+
+    Example::
+
+        @hookimpl
+        def jiangxin_people_search(session, user, text, limit):
+            rows = session.execute(select(Member).where(Member.name.contains(text))
+                                   .where(Member.county_code.in_(user.visible_counties()))
+                                   .limit(limit))
+            return [PersonRef(id=m.id, name=m.name, county_code=m.county_code, status="在职")
+                    for m in rows.scalars()]
+    """
+
+
+@hookspec
+def jiangxin_people_get(session: Session, user: CurrentUser | None,
+                        ids: list[int]) -> list[PersonRef]:
+    """Return the people of ``ids`` this plugin keeps, within ``user``'s counties (``user``
+    None: every county, for the command line and reports). Ids it does not know are left out.
+
+    Example::
+
+        @hookimpl
+        def jiangxin_people_get(session, user, ids):
+            rows = session.scalars(select(Member).where(Member.id.in_(ids)))
+            return [PersonRef(id=m.id, name=m.name, county_code=m.county_code, status="在职")
+                    for m in rows]
+    """
+
+
+@hookspec
+def jiangxin_todos(session: Session, user: CurrentUser) -> list[Todo]:
+    """Return what ``user`` has to do in this plugin, for the 工作台 page: one ``Todo`` per kind
+    of task, with its count, its oldest date, the page that handles it and how urgent it is.
+    Leave out tasks with a count of 0. Count in SQL: the page calls this on every visit
+    (cached until something is written).
+
+    Example::
+
+        @hookimpl
+        def jiangxin_todos(session, user):
+            n, oldest = session.execute(select(func.count(), func.min(Greeting.created_at))
+                                        .where(Greeting.answered.is_(False))).one()
+            return [Todo(key="hello-unanswered", title="待回复的问候", count=n, oldest=oldest,
+                         link="hello-board")] if n else []
+    """
+
+
+@hookspec
+def jiangxin_report_sections(session: Session, year: int,
+                             counties: tuple[str, ...] | None) -> list[ReportSection]:
+    """Return this plugin's sections of the yearly report (年度工作报告) for ``year``, counting
+    only ``counties`` (None: the whole city). Each section has a title, a paragraph written
+    from its figures, tables and Altair charts; core puts them in the Word document, the
+    Excel workbook and the 年度报告 page.
+
+    Example::
+
+        @hookimpl
+        def jiangxin_report_sections(session, year, counties):
+            n = session.scalar(select(func.count()).select_from(Greeting))
+            return [ReportSection(key="hello", title="问候", text=f"全年共收到问候 {n} 条。")]
     """

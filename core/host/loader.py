@@ -143,6 +143,34 @@ def _check_model(model: Any) -> str | None:
     return None
 
 
+def _check_person(person: Any) -> str | None:
+    from core.host.people import PersonRef
+
+    if not isinstance(person, PersonRef):
+        return f"{_shown(person)} 不是 PersonRef"
+    return _wrong_fields(person, {"id": (int,), "name": (str,), "county_code": (str,),
+                                  "status": (str,), "honour": (str, type(None))})
+
+
+def _check_todo(todo: Any) -> str | None:
+    from core.host.todos import Todo
+
+    if not isinstance(todo, Todo):
+        return f"{_shown(todo)} 不是 Todo"
+    return _wrong_fields(todo, {"key": (str,), "title": (str,), "count": (int,),
+                                "link": (str,), "urgency": (int,)})
+
+
+def _check_section(section: Any) -> str | None:
+    from core.report.sections import ReportSection
+
+    if not isinstance(section, ReportSection):
+        return f"{_shown(section)} 不是 ReportSection"
+    return _wrong_fields(section, {"key": (str,), "title": (str,), "text": (str,),
+                                   "tables": (list, tuple), "charts": (list, tuple),
+                                   "order": (int,)})
+
+
 def _check_migrations(path: Any) -> str | None:
     if path is None or isinstance(path, str | Path):
         return None
@@ -159,6 +187,10 @@ LIST_RESULTS = {
     "jiangxin_metrics": (_check_metric, "Metric"),
     "jiangxin_spreadsheet_tables": (_check_table, "SpreadsheetTable"),
     "jiangxin_models": (_check_model, "模型类"),
+    "jiangxin_people_search": (_check_person, "PersonRef"),
+    "jiangxin_people_get": (_check_person, "PersonRef"),
+    "jiangxin_todos": (_check_todo, "Todo"),
+    "jiangxin_report_sections": (_check_section, "ReportSection"),
 }
 SINGLE_RESULTS = {
     "jiangxin_migrations": _check_migrations,

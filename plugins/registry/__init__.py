@@ -84,3 +84,31 @@ def jiangxin_demo_data(session, faker, seed):
     from plugins.registry.demo import load
 
     load(session, faker, seed)
+
+
+@hookimpl
+def jiangxin_people_search(session, user, text, limit):
+    from plugins.registry.people import search
+
+    return search(session, user, text, limit)
+
+
+@hookimpl
+def jiangxin_people_get(session, user, ids):
+    from plugins.registry.people import get
+
+    return get(session, user, ids)
+
+
+@hookimpl
+def jiangxin_todos(session, user):
+    from plugins.registry.todos import todos
+
+    return todos(session, user)
+
+
+@hookimpl
+def jiangxin_report_sections(session, year, counties):
+    from plugins.registry.report import sections
+
+    return sections(session, year, counties)

@@ -1,0 +1,5 @@
+"""Placeholder: being built."""
+
+import streamlit as st
+
+st.info("建设中")
