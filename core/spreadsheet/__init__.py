@@ -10,13 +10,16 @@ streamed export.
 - ``importing``: ``import_file``, checking then writing
 - ``workbook``: writing .xlsx files, the streamed export (``Sheet``, ``columns_sheet``)
 - ``templates``: the blank template and the error report
+- ``forms``: one row from a form, checked as the import checks a row, written audited
 - ``widgets``: the import panel and export button for pages (imports Streamlit)
+- ``form_widget``: ``table_form``, a one-row form drawn from a table's columns (imports Streamlit)
 
     from core.spreadsheet import Column, SpreadsheetTable, import_file, export_file
 """
 
 from core.spreadsheet.cells import CellError, YearMonth
 from core.spreadsheet.checking import ImportResult, Problem
+from core.spreadsheet.forms import FormResult, check_one_row, write_one_row
 from core.spreadsheet.importing import import_file
 from core.spreadsheet.limits import TooLarge
 from core.spreadsheet.reading import UnreadableFile
@@ -33,10 +36,11 @@ from core.spreadsheet.workbook import (
 )
 from core.spreadsheet.writing import insert_rows
 
-__all__ = ["CellError", "Column", "EXCEL_CELL_CHARS", "ImportResult", "KINDS", "KIND_LABELS",
+__all__ = ["CellError", "Column", "EXCEL_CELL_CHARS", "FormResult", "ImportResult", "KINDS", "KIND_LABELS",
            "Problem", "RowsRefused", "Sheet", "SpreadsheetTable", "TooLarge", "UnreadableFile", "YearMonth",
-           "columns_sheet", "error_report_bytes", "export_button", "export_file", "export_table", "import_file",
-           "import_panel", "insert_rows", "template_bytes", "workbook_bytes", "write_workbook"]
+           "check_one_row", "columns_sheet", "error_report_bytes", "export_button", "export_file",
+           "export_table", "import_file", "import_panel", "insert_rows", "table_form", "template_bytes",
+           "workbook_bytes", "write_one_row", "write_workbook"]
 
 
 def __getattr__(name: str):
@@ -45,4 +49,8 @@ def __getattr__(name: str):
         from core.spreadsheet import widgets
 
         return getattr(widgets, name)
+    if name == "table_form":
+        from core.spreadsheet import form_widget
+
+        return form_widget.table_form
     raise AttributeError(f"module 'core.spreadsheet' has no attribute {name!r}")

@@ -4,6 +4,10 @@ file). Every problem is kept with its row and column, so the user sees them all 
 
     result, valid, numbers, keys = check_rows(table, "建德名册.xlsx", counties=("330182",))
     for p in result.problems: print(p.row, p.header, p.reason)
+
+A one-row form (``core.spreadsheet.forms``) checks its row with the same pieces: ``check_one``
+parses each value with the column's ``ColumnCheck`` and applies ``RowRules``, as an import does
+to each row of a file, so a form and an import refuse the same values with the same words.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from core.settings import clock
 from core.settings.counties import county_finder, county_lookup, county_name
 from core.spreadsheet import cells
 from core.spreadsheet.reading import find_table, is_blank_row, is_note_row, missing_columns
-from core.spreadsheet.table import Column, SpreadsheetTable
+from core.spreadsheet.table import Column, RowProblem, SpreadsheetTable
 
 CHUNK = 5000  # rows checked together, column by column
 CACHE_CELLS = 20_000  # parsed values remembered per column
@@ -81,6 +85,8 @@ class ImportResult:
 
 
 def _parser(column: Column) -> Callable[[Any], Any]:
+    """The function reading one value of ``column`` (``core.spreadsheet.cells``), raising
+    CellError with the reason."""
     kind = column.kind
     if kind == "text":
         return functools.partial(cells.parse_text, max_length=column.length)
@@ -153,6 +159,64 @@ class ColumnCheck:
 _UNSEEN = object()
 
 
+def required_here(table: SpreadsheetTable, column: Column, only_county: str | None) -> bool:
+    """Whether a blank ``column`` is refused: a county column left blank by a user of one
+    county is that county."""
+    return column.required and not (column.key == table.county_column and only_county)
+
+
+def out_of_scope(county: str) -> str:
+    """Why a row of a county outside the user's scope is refused."""
+    return f"{county_name(county)} 不在您可导入的区县范围内"
+
+
+class RowRules:
+    """The checks across the columns of one row whose every cell was read, shared by the import
+    (each row of a file) and a one-row form: the county within the user's ``counties``, then the
+    table's ``validate_row``. ``problems`` takes the row as a tuple in ``keys`` order and returns
+    (column key or None, reason) pairs."""
+
+    def __init__(self, table: SpreadsheetTable, keys: tuple[str, ...],
+                 counties: tuple[str, ...] | None) -> None:
+        self.keys, self.counties, self.validate = keys, counties, table.validate_row
+        self.county_key = table.county_column
+        self.county_at = keys.index(self.county_key) if self.county_key else None
+
+    def problems(self, row: tuple) -> list[RowProblem]:
+        county_at, counties = self.county_at, self.counties
+        if county_at is not None and counties is not None and row[county_at] not in counties:
+            return [(self.county_key, out_of_scope(row[county_at]))]
+        if self.validate:
+            found = self.validate(dict(zip(self.keys, row, strict=True)))
+            if found:
+                return list(found)
+        return []
+
+
+def check_one(table: SpreadsheetTable, values: dict[str, Any],
+              counties: tuple[str, ...] | None) -> tuple[dict[str, Any], list[RowProblem]]:
+    """One row given as ``{column key: value as typed}`` (a missing key is a blank cell), checked
+    as the import checks a row of a file: each value parsed by its column (a blank required one
+    refused; a blank county of a user of one county is that county), then, if every value was
+    read, ``RowRules``. Returns the row by column key (None where refused) and its problems as
+    (column key or None, reason) pairs. What needs the database or other rows (duplicates, the
+    identity checks) is ``core.spreadsheet.forms``'."""
+    only_county = counties[0] if counties and len(counties) == 1 else None
+    row: dict[str, Any] = {}
+    problems: list[RowProblem] = []
+    for column in table.columns:
+        value = ColumnCheck(_parser(column), required_here(table, column, only_county)).cell(values.get(column.key))
+        if value.__class__ is cells.CellError:
+            problems.append((column.key, str(value)))
+            value = None
+        elif value is None and column.key == table.county_column and only_county:
+            value = only_county
+        row[column.key] = value
+    if problems:
+        return row, problems
+    return row, RowRules(table, tuple(row), counties).problems(tuple(row.values()))
+
+
 def check_rows(table: SpreadsheetTable, path: str | Path, *, counties: tuple[str, ...] | None,
                progress: Callable[[int], None] | None = None):
     """Read and validate every row. Returns (result, valid rows as tuples of values in
@@ -216,13 +280,12 @@ class RowChecker:
         # problems name a column as the file does (身份证号), not as the table calls it
         self.shown = {c.key: cells.clean_text(header_values[j]) for j, c in mapping.items()}
         self.checks = [
-            (j, c.key, self.shown[c.key],
-             ColumnCheck(_parser(c), c.required and not (c.key == self.county_key and self.only_county)))
+            (j, c.key, self.shown[c.key], ColumnCheck(_parser(c), required_here(table, c, only_county)))
             for j, c in mapping.items()]
         # every column of the table, also those the file lacks: validate_row and write_rows see
         # the same keys, and a county filled in from the user's scope is kept
         self.keys = tuple(c.key for c in table.columns)
-        self.county_at = self.keys.index(self.county_key) if self.county_key else None
+        self.rules = RowRules(table, self.keys, counties)  # as a one-row form checks its row
         # the natural key of a row tuple (a single value for a one-column key)
         self.key_of = itemgetter(*(self.keys.index(k) for k in table.natural_key)) \
             if table.natural_key else None
@@ -272,14 +335,9 @@ class RowChecker:
 
     def _row_problems(self, row_no: int, row: tuple) -> list[Problem]:
         """Checks across the columns of a row whose every cell was read."""
-        county_at, counties = self.county_at, self.counties
-        if county_at is not None and counties is not None and row[county_at] not in counties:
-            return [Problem(row_no, self.shown.get(self.county_key, self.county_key),
-                            f"{county_name(row[county_at])} 不在您可导入的区县范围内")]
-        if self.table.validate_row:
-            found = self.table.validate_row(dict(zip(self.keys, row, strict=True)))
-            if found:
-                return [Problem(row_no, self.shown.get(k, k) if k else "", reason) for k, reason in found]
+        found = self.rules.problems(row)
+        if found:
+            return [Problem(row_no, self.shown.get(k, k) if k else "", reason) for k, reason in found]
         if self.fields_of:
             given = self.fields_of(row)
             first_no, first = self.identities.setdefault(self.identity_of(row), (row_no, given))
@@ -319,6 +377,12 @@ def disagreement(table: SpreadsheetTable, stored: tuple | dict, given: tuple) ->
 
 def joined_headers(keys: tuple[str, ...], shown: dict[str, str]) -> str:
     return "、".join(shown.get(k, k) for k in keys)
+
+
+def already_present(table: SpreadsheetTable, shown: dict[str, str]) -> str:
+    """Why a one-row form refuses a row whose natural key is on file (an import skips such a
+    row as 已存在)."""
+    return f"已存在（{joined_headers(table.natural_key, shown)}都与已有的一行相同）"
 
 
 def value_text(table: SpreadsheetTable, key: str, value: Any) -> str:

@@ -101,6 +101,12 @@ class SpreadsheetTable:
     - ``done_message``: what the import panel says once the rows are in, formatted with ``n``
       (the rows written) and ``skipped`` (“，跳过已存在的 2 行” or nothing): say what happened to
       them, e.g. “已提交 {n} 件新增申请，等待审核{skipped}。” when rows become requests.
+    - ``update_row(session, key, row, actor) -> None``: change the one row whose natural key is
+      ``key`` (the key as it was) to ``row`` (every column, checked as ``write_rows``' rows are);
+      only a one-row form's edit variant calls it (``core.spreadsheet.form_widget.table_form``
+      with ``values``). May raise RowsRefused. Without it a table's rows cannot be edited there.
+    - ``row_name(row) -> str``: what a form's confirmation and audit entry call a row (a
+      person's name, an activity's title); by default its first required text column.
     """
 
     name: str
@@ -118,6 +124,8 @@ class SpreadsheetTable:
     existing_identities: Callable[[Any, list[tuple]], dict[tuple, dict[str, Any]]] | None = None
     done_message: str = "已导入 {n} 行{skipped}。"
     export_sheets: Callable[[Any, tuple[str, ...] | None], Iterable[Any]] | None = None
+    update_row: Callable[[Any, tuple, dict[str, Any], Any], None] | None = None
+    row_name: Callable[[dict[str, Any]], str] | None = None
 
     @property
     def exportable(self) -> bool:

@@ -72,11 +72,11 @@ class WriteRefused(Exception):
 def write_valid_rows(table, actor, dry_run, progress, valid, numbers, keys, result, counties) -> None:
     with session_scope(actor, write=not dry_run) as session:
         if table.existing_identities and table.identity_fields:
-            _identity_clashes(table, session, valid, numbers, keys, result, counties)
+            identity_clashes(table, session, valid, numbers, keys, result, counties)
             if result.problems:
                 return
         if table.existing_keys and table.natural_key:
-            valid = _drop_existing(table, session, valid, numbers, keys, result)
+            valid = drop_existing(table, session, valid, numbers, keys, result)
         if dry_run or not valid:
             if not dry_run:
                 record(session, "import", table=table.name, summary=_summary(result))
@@ -96,7 +96,7 @@ def write_valid_rows(table, actor, dry_run, progress, valid, numbers, keys, resu
         record(session, "import", table=table.name, summary=_summary(result))
 
 
-def _identity_clashes(table, session, valid, numbers, keys, result, counties) -> None:
+def identity_clashes(table, session, valid, numbers, keys, result, counties) -> None:
     """Refuse rows whose identity (ID number) is on file as someone else: another name or birth
     date, or another county. Outside the user's counties nothing about the person is said."""
     identity_of = values_getter(keys, table.identity)
@@ -131,7 +131,7 @@ def _identity_clashes(table, session, valid, numbers, keys, result, counties) ->
                                        for v in (values.get(k) if k else None for k in result.file_keys)]
 
 
-def _drop_existing(table, session, valid, numbers, columns, result) -> list[tuple]:
+def drop_existing(table, session, valid, numbers, columns, result) -> list[tuple]:
     positions = [columns.index(k) for k in table.natural_key]
     if len(positions) == 1:
         keys = [(r[positions[0]],) for r in valid]

@@ -18,11 +18,13 @@ import streamlit as st
 from core.data.db import read_session, session_scope
 from core.settings import clock
 from core.settings.counties import county_name, load_counties
+from core.spreadsheet.form_widget import column_input, show_problems
+from core.spreadsheet.forms import check_one_row
 from core.ui import page_link, require
 from core.ui.dates import date_field
 from core.ui.text import literal
 from core.ui.uploads import file_uploader
-from plugins.registry import changes
+from plugins.registry import changes, spreadsheet
 from plugins.registry.models import Person
 from plugins.registry.queries import PersonFilter, find_people, record_id_search, sees_full_numbers
 from plugins.registry.vocab import HONOURS, mask_id, mask_phone
@@ -110,32 +112,52 @@ def _submit(fn, user, *args, revising: int | None = None) -> None:
 
 def addition_form(user, *, initial: dict | None = None, revising: int | None = None,
                   form: str = "addition") -> None:
-    """新增: ``initial`` fills it (a request sent back), ``revising`` files that request again."""
+    """新增: ``initial`` fills it (a request sent back), ``revising`` files that request again.
+
+    Its fields are the bulk 新增 table's columns, drawn and checked by core's table forms
+    (``spreadsheet.ADDITION_FORM``): a bad number, name or county is refused under its field in
+    the words the import uses, before the request is filed by ``changes.submit_addition``."""
     init, n, full = initial or {}, form_round(), sees_full_numbers(user)
-    codes = [c.code for c in load_counties()]
-    honours = list(HONOURS)
+    fields = spreadsheet.ADDITION_FORM
+    labels = {c.key: c.header for c in fields.columns} | {"name": "姓名（已在名册中的人员可不填）"}
+
+    def field(key: str, widget: str, value=None):
+        return column_input(fields.column(key), user, key=f"{form}_{widget}_{n}", value=value,
+                            label=labels[key])
+
     with st.form(form):
+        slots = {}
         if init.get("id_number"):  # a request sent back: its number, masked as for the user
             number = _secret_input("公民身份号码", init["id_number"], full, f"{form}_number_{n}", mask_id)
         else:  # a new request has no number to keep
-            number = st.text_input("公民身份号码", placeholder="18 位，末位可为 X", key=f"{form}_number_{n}")
-        name = st.text_input("姓名（已在名册中的人员可不填）", value=init.get("name") or "", key=f"{form}_name_{n}")
-        county = user.county_code or st.selectbox(
-            "所属区县", codes, format_func=county_name, key=f"{form}_county_{n}",
-            index=codes.index(init["county_code"]) if init.get("county_code") in codes else 0)
-        employer = st.text_input("工作单位", value=init.get("employer") or "", key=f"{form}_employer_{n}")
-        honour = st.selectbox("荣誉", honours, key=f"{form}_honour_{n}",
-                              index=honours.index(init["honour"]) if init.get("honour") in honours else 0)
+            number = field("id_number", "number")
+        slots["id_number"] = st.empty()
+        name = field("name", "name", init.get("name"))
+        slots["name"] = st.empty()
+        county = field("county_code", "county", init.get("county_code"))  # locked for county staff
+        slots["county_code"] = st.empty()
+        employer = field("employer", "employer", init.get("employer"))
+        slots["employer"] = st.empty()
+        honour = field("honour", "honour", init.get("honour") or next(iter(HONOURS)))
+        slots["honour"] = st.empty()
         year = st.number_input("授予年份", 1950, clock.this_year(),
                                min(init.get("year_awarded") or clock.this_year(), clock.this_year()),
                                key=f"{form}_year_{n}")
         reason = st.text_area("变动理由", value=init.get("reason") or "", max_chars=changes.MAX_REASON,
                               key=f"{form}_reason_{n}")
         attachment = _attachment(f"{form}_file_{n}", init.get("attachment_name"))
+        slots[None] = st.empty()
         if st.form_submit_button("重新提交" if revising else "提交"):
-            _submit(changes.submit_addition, user, {"id_number": number, "name": name,
-                    "county_code": county, "employer": employer}, honour, int(year), reason, attachment,
-                    revising=revising)
+            checked = check_one_row(fields, {"id_number": number, "name": name, "county_code": county,
+                                             "employer": employer, "honour": honour,
+                                             "year_awarded": int(year)}, user)
+            if not checked.ok:
+                show_problems(checked, slots, labels)
+                return
+            row = checked.row
+            _submit(changes.submit_addition, user, {"id_number": row["id_number"], "name": row["name"],
+                    "county_code": row["county_code"], "employer": row["employer"]}, row["honour"],
+                    row["year_awarded"], reason, attachment, revising=revising)
 
 
 def change_form(user, kind: str, person: Person, *, initial: dict | None = None,

@@ -11,6 +11,7 @@ required column: the people sheet has no 荣誉 column), so an administrator's e
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import groupby
 from operator import itemgetter
 
@@ -293,3 +294,15 @@ ADDITIONS = SpreadsheetTable(
     identity=IDENTITY, identity_fields=IDENTITY_FIELDS, existing_identities=existing_identities,
     # the rows become requests a reviewer decides: nothing entered the roster yet
     done_message="已提交 {n} 件新增申请，等待审核{skipped}。")
+
+# The fields of the one-row 新增 form (提交变动, pages_changes.addition_form), read and refused as
+# the bulk import reads them (core.spreadsheet.forms.check_one_row). Not a whole table form: the
+# request is filed by changes.submit_addition, which also takes a reason and an attachment, files
+# a returned request again, and names the open request a duplicate would repeat. Not registered
+# as a table (no write_rows): the name may be left blank for someone already on the roster.
+ADDITION_FORM_KEYS = ("id_number", "name", "county_code", "employer", "honour", "year_awarded")
+ADDITION_FORM = SpreadsheetTable(
+    name="roster_addition_form", title="新增申请",
+    columns=tuple(replace(c, required=False) if c.key == "name" else c
+                  for c in ADDITIONS.columns if c.key in ADDITION_FORM_KEYS),
+    county_column="county_code", permission="registry.submit", validate_row=check_row)

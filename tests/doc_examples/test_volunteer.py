@@ -55,9 +55,20 @@ def test_the_plugin_loads_without_problems(db):
 def test_staff_record_an_activity_for_their_county(db):
     at = open_page("staff_jd", "staff", "volunteer-activities")
     assert not at.exception
-    at.text_input[0].input("义务维修")
+    county = next(box for box in at.selectbox if box.label == "所属区县")
+    assert county.disabled and county.value == "330182"      # their own county, locked
+    boxes = {box.label: box for box in at.text_input}
+    boxes["活动"].input("义务维修")
+    boxes["日期"].input("2026年5月1日")                      # as the spreadsheets write dates
+    boxes["时长（小时）"].input("30")
     at.button(key="FormSubmitter:add_activity-登记").click().run()
+    assert [e.value for e in at.error] == ["一次活动不能超过 24 小时"]  # _check's, under 时长
+    boxes = {box.label: box for box in at.text_input}
+    boxes["时长（小时）"].input("3")
+    at.button(key="FormSubmitter:add_activity-登记").click().run()
+    assert [s.value for s in at.success] == ["已添加“义务维修”。"]
     assert "义务维修" in at.dataframe[0].value.to_string()
+    assert [box.value for box in at.text_input] == ["", "", ""]  # the form starts afresh
 
 
 def test_the_hours_tile_counts_within_the_county_scope(db):

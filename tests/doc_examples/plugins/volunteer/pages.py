@@ -1,16 +1,16 @@
-import datetime as dt
-
 from sqlalchemy import select
 
-from core.data.db import read_session, session_scope
+from core.data.db import read_session
 from core.settings.counties import county_name
 
 from .models import VolunteerActivity
+from .sheets import ACTIVITIES
 
 
 def activities_page() -> None:
     import streamlit as st  # imported when the page is drawn: see performance.md
 
+    from core.spreadsheet import table_form
     from core.ui import can, require
 
     user = require("volunteer.view")
@@ -23,13 +23,8 @@ def activities_page() -> None:
                  "时长（小时）": a.hours} for a in session.scalars(stmt)]
     st.dataframe(rows, hide_index=True, width="stretch")
 
-    if can("volunteer.edit") and user.county_code is not None:
-        with st.form("add_activity", clear_on_submit=True):
-            title = st.text_input("活动")
-            held_on = st.date_input("日期", value=dt.date.today())
-            hours = st.number_input("时长（小时）", min_value=0.5, step=0.5)
-            if st.form_submit_button("登记") and title.strip():
-                with session_scope(user.actor) as session:   # audited as this user
-                    session.add(VolunteerActivity(title=title.strip(), held_on=held_on,
-                                                  hours=hours, county_code=user.county_code))
-                st.rerun()
+    if can("volunteer.edit"):
+        st.subheader("登记活动")
+        # one row of the spreadsheet table: checked as its import checks a row, written by its
+        # write_rows as this user (audited); county staff's county is filled in and locked
+        table_form(ACTIVITIES, user, key="add_activity", submit_label="登记")
