@@ -42,6 +42,17 @@ def test_search_by_name_initials_and_id_fragment(roster_db):
             assert person.id in [p.id for p in found], text
 
 
+def test_pinyin_initials_find_every_name_they_begin_and_no_other(roster_db):
+    with read_session() as s:
+        for typed in ("z", "zh", "wj", "ZJ", "y"):
+            # the oracle: every living person's initials, compared in Python
+            want = {i for i, initials in s.execute(select(Person.id, Person.name_initials)
+                                                   .where(Person.status != "去世"))
+                    if initials.startswith(typed.lower())}
+            found = count_people(s, PersonFilter(text=typed))
+            assert found == len(want), typed
+
+
 def test_deceased_people_stay_on_file_but_leave_default_searches(roster_db):
     with read_session() as s:
         dead = s.scalar(select(func.count()).where(Person.status == "去世"))
@@ -112,7 +123,7 @@ def test_managers_see_metrics_and_masked_roster_but_not_the_import_page(roster_d
 
 
 def test_county_staff_overview_counts_only_their_county(roster_db):
-    at = signed_in_app("staff_jd")
+    at = signed_in_app("staff_jd", page="core-overview")
     tiles = {m.label: m.value for m in at.metric}
     living = scalar(select(func.count()).where(Person.county_code == "330182", Person.status != "去世"))
     assert tiles["在册劳模工匠"] in (str(living), f"{living:,}")

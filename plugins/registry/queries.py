@@ -94,7 +94,11 @@ class PersonFilter:
                 else:  # the start or the middle of a number: what the mask hides
                     stmt = stmt.where(false())
             elif text.isascii() and text.isalpha():
-                stmt = stmt.where(Person.name_initials.startswith(text.lower(), autoescape=True))
+                # a range, not LIKE 'wjg%': only a range uses the index (on SQLite, and on
+                # PostgreSQL under a non-C collation); letters alone need no escaping
+                low = text.lower()
+                high = low[:-1] + chr(ord(low[-1]) + 1)
+                stmt = stmt.where(Person.name_initials >= low, Person.name_initials < high)
             else:
                 stmt = stmt.where(Person.name.contains(text, autoescape=True))
         if self.counties is not None:

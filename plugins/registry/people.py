@@ -1,0 +1,95 @@
+"""The roster's answers about people to other plugins (``jiangxin_people_search`` and
+``jiangxin_people_get``): a ``PersonRef`` with the masked ID number, the status and the highest
+honour, within the asker's counties.
+
+The search is the 人员名册's own filter (``queries.PersonFilter``) with its ID-number rules:
+without ``registry.view_sensitive`` an ID fragment matches only as the last 4 characters or the
+whole number, and every ID search is counted and audited by ``queries.record_id_search``. So a
+person picker in another plugin is no way around the mask or the rate limit. One statement per
+search, bounded by its limit; the highest honour is a correlated subquery on those rows alone.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session
+
+from core.access.auth import CurrentUser
+from core.host.loader import get_host
+from core.host.people import PersonRef, refuse_search
+from plugins.registry.models import Honour, Person
+from plugins.registry.queries import PersonFilter, record_id_search
+from plugins.registry.vocab import LEVELS, mask_id
+
+NO_ROSTER = "您无权查看名册中的人员"
+
+
+@cache  # the same subquery for every search: built once per process
+def _highest_honour():
+    """The person's highest honour: by level (LEVELS order), then the latest year, then name."""
+    rank = case({level: i for i, level in enumerate(LEVELS)}, value=Honour.level,
+                else_=len(LEVELS))
+    return (select(Honour.name).where(Honour.person_id == Person.id)
+            .order_by(rank, func.coalesce(Honour.year_awarded, 0).desc(), Honour.name)
+            .limit(1).correlate(Person).scalar_subquery().label("honour"))
+
+
+def _refs_of(stmt: Select) -> Select:
+    """``stmt`` (selecting Person ids) as the rows a PersonRef is made of."""
+    chosen = stmt.subquery()
+    return (select(Person.id, Person.name, Person.county_code, Person.status, Person.id_number,
+                   _highest_honour())
+            .join(chosen, chosen.c.id == Person.id))
+
+
+def _ref(row) -> PersonRef:
+    return PersonRef(id=row.id, name=row.name, county_code=row.county_code, status=row.status,
+                     id_number_masked=mask_id(row.id_number), honour=row.honour)
+
+
+def search_filter(user: CurrentUser, text: str) -> PersonFilter:
+    """The 人员名册's filter for ``text`` as ``user`` searches it: their counties, the deceased
+    included (the picker marks them), ``user`` as the viewer whose ID-number rules apply."""
+    return PersonFilter(text=text, counties=user.visible_counties(), include_deceased=True,
+                        viewer=user)
+
+
+def search_statement(user: CurrentUser, text: str, limit: int) -> Select:
+    """The one statement a search runs: the first ``limit`` matches by name, with their
+    highest honours (bench/people_search.py times it bare)."""
+    ids = search_filter(user, text).apply(select(Person.id)).order_by(Person.name, Person.id)
+    return _refs_of(ids.limit(limit)).order_by(Person.name, Person.id)
+
+
+def search(session: Session, user: CurrentUser, text: str, limit: int) -> list[PersonRef]:
+    """People matching ``text`` (part of a name, pinyin initials, part of an ID number) within
+    ``user``'s counties, at most ``limit``, sorted by name.
+
+    Needs ``registry.view``. An ID fragment goes through ``record_id_search`` first (counted,
+    audited, refused as on 人员名册); a refusal finds nobody and is passed to the picker with
+    ``refuse_search``."""
+    text = text.strip()
+    if not text or limit < 1 or user is None:
+        return []
+    if not get_host().allowed(user, "registry.view"):
+        refuse_search(NO_ROSTER)
+        return []
+    refused = record_id_search(user, search_filter(user, text))
+    if refused:
+        refuse_search(refused)
+        return []
+    # Core rows, no ORM objects: a PersonRef is all that leaves the roster
+    return [_ref(row) for row in session.connection().execute(search_statement(user, text, limit))]
+
+
+def get(session: Session, user: CurrentUser | None, ids: list[int]) -> list[PersonRef]:
+    """The people of ``ids`` within ``user``'s counties (``user`` None: every county; a user
+    without ``registry.view``: nobody). Unknown ids are left out."""
+    if not ids or user is not None and not get_host().allowed(user, "registry.view"):
+        return []
+    stmt = select(Person.id).where(Person.id.in_(list(ids)))
+    if user is not None and (counties := user.visible_counties()) is not None:
+        stmt = stmt.where(Person.county_code.in_(counties))
+    return [_ref(row) for row in session.connection().execute(_refs_of(stmt))]
