@@ -222,12 +222,18 @@ def _streamlit_pages(host: PluginHost, user: auth.CurrentUser | None):
     therefore a copy at a reserved pathname (``HOME_URL_PATH``), served at ``/``, and the page
     itself stays at its own pathname, hidden. A pathname that is no page at all gets a hidden
     copy of the default page too, so no URL shows that notice.
+
+    The default page is the user's start page (:func:`start_page`: 工作台 for staff and
+    reviewers, 总览 for the others, before sign-in and for the wall screen ``/?wall=1``), or
+    ``START_PAGE_KEY``'s (tests).
     """
-    start = st.session_state.get(START_PAGE_KEY)
     sections: dict[str, list] = defaultdict(list)
     declared: dict[int, tuple] = {}
     links: dict[str, st.Page] = {}
     allowed = {page.url_path for _, page in allowed_pages(host, user)}
+    # ``/?wall=1`` is the office display: the overview's wall screen, whoever signed it in
+    wall = st.query_params.get("wall") == "1"
+    start = st.session_state.get(START_PAGE_KEY) or start_page(host, None if wall else user, allowed)
     home = None
     asked = _asked_page_name()
     # (a deep link to the reserved pathname itself gets the alias below instead)
@@ -235,7 +241,7 @@ def _streamlit_pages(host: PluginHost, user: auth.CurrentUser | None):
     for plugin, page in host.pages:
         visible = page.url_path in allowed
         visibility = "visible" if visible else "hidden"
-        default = page.url_path == start if start else page.default
+        default = page.url_path == start
         st_page = st.Page(page.target, title=page.title, icon=page.icon, url_path=page.url_path,
                           visibility="hidden" if default else visibility)
         if default:
@@ -259,6 +265,20 @@ def _streamlit_pages(host: PluginHost, user: auth.CurrentUser | None):
         declared[id(alias)] = home
     st.session_state[NAV_KEY] = links
     return dict(sections), declared
+
+
+def start_page(host: PluginHost, user: auth.CurrentUser | None,
+               allowed: set[str] | None = None) -> str | None:
+    """The url_path of the page ``user`` lands on at ``/``: the first page (in navigation order)
+    whose ``default_for`` holds the user's role and which the user may open, else the
+    ``default`` page (also before sign-in, when there is no role)."""
+    if allowed is None:
+        allowed = {page.url_path for _, page in allowed_pages(host, user)}
+    role = getattr(user, "role", None)
+    for _, page in host.pages:
+        if role in page.default_for and page.url_path in allowed:
+            return page.url_path
+    return next((page.url_path for _, page in host.pages if page.default), None)
 
 
 def _asked_page_name() -> str | None:

@@ -169,7 +169,7 @@ def test_a_new_account_chooses_its_own_password_before_any_page(sqlite_db, page)
 
     assert "用户名或密码错误。" in [e.value for e in sign_in("staff_jd2", FIRST_PASSWORD).error]
     at = sign_in("staff_jd2", OWN_PASSWORD)
-    assert [t.value for t in at.title] == ["总览"]
+    assert [t.value for t in at.title] == ["工作台"]
 
 
 def test_the_gate_keeps_a_seeded_session_out_of_every_page(sqlite_db):

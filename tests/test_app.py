@@ -14,7 +14,8 @@ from dashboard.shell import allowed_pages
 from tests.helpers import PASSWORD, signed_in_app, testkit, texts
 
 LOGIN_BUTTON = "FormSubmitter:Login-登录"
-CORE_PAGES = ["core-overview", "core-plugins", "core-audit", "core-users", "core-account"]
+CORE_PAGES = ["core-overview", "core-workbench", "core-report", "core-plugins", "core-audit", "core-users",
+              "core-account"]
 
 
 def sign_in_through_form(username: str, password: str, at=None):
@@ -72,24 +73,25 @@ def test_five_failures_lock_the_account_until_an_admin_resets_the_password(sqlit
     with session_scope(Actor("admin", "admin")) as s:
         auth.set_password(s, "staff_jd", "fresh-password-1")
     at = sign_in_through_form("staff_jd", "fresh-password-1")
-    assert at.title[0].value == "总览"
+    assert at.title[0].value == "工作台"  # staff start on 工作台
 
 
 def test_four_failures_do_not_lock(sqlite_db):
     for attempt in range(4):
         sign_in_through_form("staff_jd", f"wrong-{attempt}")
     at = sign_in_through_form("staff_jd", PASSWORD)
-    assert at.title[0].value == "总览"
+    assert at.title[0].value == "工作台"
 
 
 EXPECTED_PAGES = {
     "admin": CORE_PAGES + ["jx-testkit-notes", "jx-testkit-people", "jx-testkit-secret"],
-    "reviewer": ["core-overview", "core-account", "jx-testkit-secret"],
-    "manager": ["core-overview", "core-account"],
-    "staff_jd": ["core-overview", "core-account", "jx-testkit-notes", "jx-testkit-people",
-                 "jx-testkit-secret"],
+    "reviewer": ["core-overview", "core-workbench", "core-account", "jx-testkit-secret"],
+    "manager": ["core-overview", "core-workbench", "core-report", "core-account"],
+    "staff_jd": ["core-overview", "core-workbench", "core-report", "core-account", "jx-testkit-notes",
+                 "jx-testkit-people", "jx-testkit-secret"],
     # the test plugin's jiangxin_check_permission vetoes the secret page for 淳安县
-    "staff_ca": ["core-overview", "core-account", "jx-testkit-notes", "jx-testkit-people"],
+    "staff_ca": ["core-overview", "core-workbench", "core-report", "core-account", "jx-testkit-notes",
+                 "jx-testkit-people"],
 }
 
 
@@ -106,6 +108,7 @@ def test_each_role_sees_exactly_its_pages(sqlite_db, username):
 FORBIDDEN = [  # who may not open the page, who may, and something only the page shows
     ("manager", "admin", "core-audit", "fixture"),  # the accounts' creator, in the audit log
     ("manager", "admin", "core-users", "staff_jd"),
+    ("reviewer", "manager", "core-report", "年度工作报告"),
     ("staff_jd", "admin", "core-plugins", "jx_testkit"),
     ("reviewer", "staff_jd", "jx-testkit-notes", "便签"),
     ("staff_ca", "staff_jd", "jx-testkit-secret", "SECRET-42"),
@@ -140,7 +143,7 @@ def test_overview_tiles_follow_the_user_scope_and_link_to_their_list(sqlite_db):
     assert any(c.value.startswith("上次刷新：") for c in city.caption)
     assert "测试便签数" in tiles and "账户" in tiles  # admins also see core's tiles
 
-    county = signed_in_app("staff_jd")
+    county = signed_in_app("staff_jd", page="core-overview")
     assert {m.label: m.value for m in county.metric} == {"测试便签数": "2"}
     assert county.selectbox[0].disabled and county.selectbox[0].value == "330182"
 
@@ -152,7 +155,7 @@ def test_overview_county_filter_narrows_the_city_figures(sqlite_db):
 
 
 def test_overview_figures_change_after_a_write(sqlite_db):
-    at = signed_in_app("staff_jd")
+    at = signed_in_app("staff_jd", page="core-overview")
     assert at.metric[0].value == "2"
     with session_scope(Actor("staff_jd", "staff", "330182")) as s:
         s.add(testkit().TestkitNote(text="又一条", county_code="330182"))
@@ -225,7 +228,7 @@ def test_users_page_creates_an_account_and_refuses_bad_input(sqlite_db):
 
 def test_a_disabled_account_is_signed_out_at_its_next_rerun(sqlite_db):
     at = signed_in_app("staff_jd")
-    assert at.title[0].value == "总览"
+    assert at.title[0].value == "工作台"
     with session_scope(Actor("admin", "admin")) as s:
         auth.update_user(s, "staff_jd", disabled=True)
     at.run()

@@ -41,7 +41,7 @@ def test_staff_submit_a_death_a_reviewer_approves_and_the_counts_follow(roster_s
                                          "AND status='在职' ORDER BY id LIMIT 1")).one()
 
     staff = browser.new_page()
-    staff.goto(url)
+    staff.goto(f"{url}/core-overview")  # staff start on 工作台; the figures are on 总览
     sign_in(staff, "staff_jd", PASSWORD)
     wait_for(staff, staff.get_by_text("在册劳模工匠"))
     settled(staff)
@@ -77,7 +77,7 @@ def test_staff_submit_a_death_a_reviewer_approves_and_the_counts_follow(roster_s
     staff.get_by_role("textbox", name="搜索").press("Enter")
     settled(staff)
     wait_for(staff, staff.get_by_text("没有找到符合条件的人员。"))  # deceased: out of default search
-    staff.goto(url)
+    staff.goto(f"{url}/core-overview")
     wait_for(staff, staff.get_by_text("在册劳模工匠"))
     settled(staff)
     assert metric(staff, "在册劳模工匠") == before - 1

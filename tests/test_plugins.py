@@ -203,7 +203,9 @@ def test_a_plugin_cannot_redeclare_or_take_over_core_permissions(sqlite_db, tmp_
             return [Permission("core.users", "管理用户", {"staff"})]
         @hookimpl
         def jiangxin_pages():
-            return [Page(url_path="usurper-home", title="抢首页", target=page, default=True)]
+            return [Page(url_path="usurper-home", title="抢首页", target=page, default=True),
+                    Page(url_path="usurper-desk", title="抢工作台", target=page,
+                         default_for=frozenset({"staff"}))]
     '''))
     monkeypatch.setenv("JIANGXIN_PLUGIN_PATH", f"{TEST_PLUGINS}:{tmp_path}")
     host = get_host()
@@ -211,8 +213,10 @@ def test_a_plugin_cannot_redeclare_or_take_over_core_permissions(sqlite_db, tmp_
     problems = " ".join(host.records["usurper"].problems)
     assert "core.users" in problems and "usurper-home" in problems
     assert "usurper-home" not in {p.url_path for _, p in host.pages}
+    assert "usurper-desk" in problems and "usurper-desk" not in {p.url_path for _, p in host.pages}
     at = signed_in_app("staff_jd", page="core-users")
     assert [e.value for e in at.error] == ["无权访问"]
+    assert signed_in_app("staff_jd").title[0].value == "工作台"  # still core's start page
 
 
 def test_a_permission_check_that_raises_refuses(sqlite_db, tmp_path, monkeypatch):

@@ -39,7 +39,10 @@ def jiangxin_pages():
 
     return [
         page("overview", "总览", "📊", "core.overview", 0, section="首页", default=True),
-        page("workbench", "工作台", "🗂️", "core.workbench", 1, section="首页"),
+        # the start page of staff and reviewers (what they must do today); the others keep 总览
+        Page(url_path="core-workbench", title="工作台", target=DASHBOARD_PAGES / "workbench.py",
+             section="首页", icon="🗂️", permission="core.workbench", order=1,
+             default_for=frozenset({"staff", "reviewer"})),
         page("report", "年度报告", "📑", "core.report", 2, section="首页"),
         page("plugins", "插件", "🧩", "core.plugins", 900),
         page("audit", "审计日志", "📜", "core.audit", 910),

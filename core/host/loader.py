@@ -98,6 +98,9 @@ def _check_page(page: Any) -> str | None:
         return f"{_shown(page)} 不是 Page"
     if not (callable(page.target) or isinstance(page.target, str | Path)):
         return f"Page.target 是 {_shown(page.target)}，应为函数或脚本路径"
+    if not (isinstance(page.default_for, frozenset)
+            and all(isinstance(role, str) for role in page.default_for)):
+        return f"Page.default_for 只能含角色名（字符串）: {_shown(page.default_for)}"
     return _wrong_fields(page, {"url_path": (str,), "title": (str,), "section": (str,),
                                 "icon": (str, type(None)), "permission": (str, type(None)),
                                 "order": (int,), "default": (bool,)})
@@ -407,8 +410,9 @@ class PluginHost:
                 elif page.permission and page.permission not in self.permissions:
                     self.report(plugin, f"页面 {page.url_path} 需要的权限 {page.permission} "
                                         "未声明；该页面未加载")
-                elif page.default and plugin != "core":
-                    self.report(plugin, f"页面 {page.url_path} 不能设为首页（default）；该页面未加载")
+                elif (page.default or page.default_for) and plugin != "core":
+                    self.report(plugin, f"页面 {page.url_path} 不能设为首页（default、default_for）；"
+                                        "该页面未加载")
                 else:
                     taken[page.url_path] = plugin
                     pages.append((plugin, page))

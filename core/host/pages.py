@@ -19,6 +19,10 @@ class Page:
     ``target`` is a function that draws the page, or the path of a script file.
     ``permission`` is the permission a user needs to see the page (None: any signed-in user).
     Pages are shown grouped by ``section``, sorted by ``order`` then title.
+
+    The start page (served at ``/``): for a user whose role is in some page's ``default_for``
+    (roles), the first such page in navigation order that the user may open; for everyone else
+    the ``default`` page (core's 总览). Only core's pages set either.
     """
 
     url_path: str
@@ -29,3 +33,10 @@ class Page:
     permission: str | None = None
     order: int = 100
     default: bool = False
+    default_for: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        # any collection of role names is stored as a frozenset (a plain string is left as it
+        # is, for the host's check to report rather than split into letters)
+        if isinstance(self.default_for, set | list | tuple):
+            object.__setattr__(self, "default_for", frozenset(self.default_for))

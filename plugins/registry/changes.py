@@ -583,23 +583,51 @@ def _apply(session: Session, request: ChangeRequest) -> int:
     return request.person_id
 
 
-def pending_requests(session: Session, counties: tuple[str, ...] | None, kind: str | None = None,
-                     limit: int = 200) -> list[ChangeRequest]:
-    """The review queue: pending requests, oldest first."""
-    stmt = select(ChangeRequest).options(defer(ChangeRequest.attachment)).where(ChangeRequest.state == PENDING)
+def _queue_filter(stmt, counties: tuple[str, ...] | None, kind: str | None,
+                  overdue: bool | None, not_by: str | None, by: str | None = None):
+    """The review queue's filters: counties, kind, waiting more than 7 days (True) or not
+    (False), leaving out one submitter's own requests (a reviewer never decides them), or
+    keeping only them (``by``)."""
+    stmt = stmt.where(ChangeRequest.state == PENDING)
     if counties is not None:
         stmt = stmt.where(ChangeRequest.county_code.in_(counties))
     if kind:
         stmt = stmt.where(ChangeRequest.kind == kind)
+    if overdue is not None:
+        late = ChangeRequest.submitted_at < utcnow() - OVERDUE
+        stmt = stmt.where(late if overdue else ~late)
+    if not_by:
+        stmt = stmt.where(ChangeRequest.submitted_by != not_by)
+    if by:
+        stmt = stmt.where(ChangeRequest.submitted_by == by)
+    return stmt
+
+
+def pending_requests(session: Session, counties: tuple[str, ...] | None, kind: str | None = None,
+                     limit: int = 200, *, overdue: bool | None = None,
+                     not_by: str | None = None, by: str | None = None) -> list[ChangeRequest]:
+    """The review queue: pending requests, oldest first (filters as :func:`count_pending`;
+    ``by``: only those this user submitted)."""
+    stmt = _queue_filter(select(ChangeRequest).options(defer(ChangeRequest.attachment)),
+                         counties, kind, overdue, not_by, by)
     return list(session.scalars(stmt.order_by(ChangeRequest.submitted_at, ChangeRequest.id).limit(limit)))
 
 
-def requests_of(session: Session, username: str, limit: int = 200) -> list[ChangeRequest]:
-    """A submitter's own requests: the ones sent back for revision first, then newest first."""
-    return list(session.scalars(select(ChangeRequest).options(defer(ChangeRequest.attachment))
-                                .where(ChangeRequest.submitted_by == username)
-                                .order_by((ChangeRequest.state == RETURNED).desc(),
-                                          ChangeRequest.submitted_at.desc(), ChangeRequest.id.desc())
+def requests_of(session: Session, username: str, limit: int = 200, *, state: str | None = None,
+                overdue: bool = False, ids: set[int] | None = None) -> list[ChangeRequest]:
+    """A submitter's own requests: the ones sent back for revision first, then newest first;
+    only those in ``state``, with ``overdue`` only those pending more than 7 days, and with
+    ``ids`` only those."""
+    stmt = select(ChangeRequest).options(defer(ChangeRequest.attachment)) \
+        .where(ChangeRequest.submitted_by == username)
+    if ids is not None:
+        stmt = stmt.where(ChangeRequest.id.in_(ids))
+    if state:
+        stmt = stmt.where(ChangeRequest.state == state)
+    if overdue:
+        stmt = stmt.where(ChangeRequest.state == PENDING, ChangeRequest.submitted_at < utcnow() - OVERDUE)
+    return list(session.scalars(stmt.order_by((ChangeRequest.state == RETURNED).desc(),
+                                              ChangeRequest.submitted_at.desc(), ChangeRequest.id.desc())
                                 .limit(limit)))
 
 
@@ -618,6 +646,8 @@ def mark_seen(session: Session, username: str) -> list[int]:
     if ids:
         session.execute(update(ChangeRequest).where(ChangeRequest.id.in_(ids))
                         .values(seen_by_submitter=True).execution_options(synchronize_session=False))
+        # a Core UPDATE the ORM did not see: 工作台's 新驳回 count is cached by data version
+        bump_versions(session, {"registry_change"})
     return ids
 
 
@@ -670,13 +700,12 @@ def history_of(session: Session, person_id: int) -> list[ChangeRequest]:
                                 .order_by(ChangeRequest.submitted_at.desc(), ChangeRequest.id.desc())))
 
 
-def count_pending(session: Session, counties: tuple[str, ...] | None, kind: str | None = None) -> tuple[int, int]:
-    """(pending, of which overdue) in SQL, however long the queue."""
-    stmt = select(func.count(), func.count().filter(ChangeRequest.submitted_at < utcnow() - OVERDUE)) \
-        .where(ChangeRequest.state == PENDING)
-    if counties is not None:
-        stmt = stmt.where(ChangeRequest.county_code.in_(counties))
-    if kind:
-        stmt = stmt.where(ChangeRequest.kind == kind)
+def count_pending(session: Session, counties: tuple[str, ...] | None, kind: str | None = None, *,
+                  overdue: bool | None = None, not_by: str | None = None) -> tuple[int, int]:
+    """(pending, of which overdue) in SQL, however long the queue: in ``counties``, of
+    ``kind``, waiting more than 7 days (``overdue`` True) or not (False), leaving out the
+    requests ``not_by`` submitted."""
+    stmt = _queue_filter(select(func.count(), func.count().filter(ChangeRequest.submitted_at < utcnow() - OVERDUE)),
+                         counties, kind, overdue, not_by)
     total, late = session.execute(stmt).one()
     return int(total), int(late)

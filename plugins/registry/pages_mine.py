@@ -19,7 +19,7 @@ from plugins.registry.models import ChangeRequest, Person
 from plugins.registry.pages_changes import REVISING, addition_form, change_form, show_flash
 from plugins.registry.pages_review import history_rows, person_line, request_details
 from plugins.registry.queries import sees_full_numbers
-from plugins.registry.vocab import OPEN_STATES, RETURNED, WITHDRAWN
+from plugins.registry.vocab import OPEN_STATES, REQUEST_STATES, RETURNED, WITHDRAWN
 
 NEW = "registry_new_decisions"  # the ids read on this visit: marked 新 while the session lasts
 LATEST = "registry_mine_latest"  # how many decisions the last opening read
@@ -30,6 +30,22 @@ WITHDRAW = "mine_withdraw_confirm"
 def reviewed(request: ChangeRequest) -> bool:
     """Whether a reviewer has acted on ``request`` (a withdrawal sets ``decided_by`` too)."""
     return request.decided_by is not None and request.state != WITHDRAWN
+
+def _filters() -> tuple[str | None, bool, bool]:
+    """状态, 超过 7 天 and 新的审核结果, first taken from the URL (``?state=退回修改``,
+    ``?state=待审核&overdue=1``, ``?state=已驳回&new=1``), as 工作台's links open this page."""
+    asked = st.query_params
+    if "mine_state" not in st.session_state and asked.get("state") in REQUEST_STATES:
+        st.session_state["mine_state"] = asked.get("state")
+    for key, param in (("mine_overdue", "overdue"), ("mine_new", "new")):
+        if key not in st.session_state:
+            st.session_state[key] = asked.get(param) == "1"
+    c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+    state = c1.selectbox("状态", ["", *REQUEST_STATES], format_func=lambda v: v or "全部状态", key="mine_state")
+    overdue = c2.checkbox(f"只看提交超过 {changes.OVERDUE.days} 天仍待审核的", key="mine_overdue")
+    new = c3.checkbox("只看新结果", key="mine_new")
+    return state or None, overdue, new
+
 
 def my_requests_page() -> None:
     user = require("registry.submit")
@@ -46,11 +62,13 @@ def my_requests_page() -> None:
     if st.session_state.get(LATEST):
         st.info(f"您有 {st.session_state[LATEST]} 条新的审核结果，已在下表中标记为“新”。")
     full = sees_full_numbers(user)
+    state, overdue, only_new = _filters()
     with read_session() as session:
-        mine = changes.requests_of(session, user.username)
+        mine = changes.requests_of(session, user.username, state=state, overdue=overdue,
+                                   ids=new if only_new else None)
         about, events, names = request_details(session, mine, {r.decided_by for r in mine})
     if not mine:
-        st.info("您还没有提交过变动申请。")
+        st.info("没有符合条件的申请。" if state or overdue or only_new else "您还没有提交过变动申请。")
         return
     returned = sum(r.state == RETURNED for r in mine)
     if returned:

@@ -23,24 +23,32 @@ from plugins.registry.queries import sees_full_numbers
 
 FLASH = "queue_flash"  # [(kind, text)] of the last decision, shown after the rerun
 CONFIRM = "queue_bulk_confirm"  # the ids 批量通过 asks to confirm
+OWN_NAMED = 10  # one's own requests named beside the queue, at most
 
 
-def _filters(user) -> tuple[str | None, str | None]:
-    """区县 and 变动类型, first taken from the URL (``?county=330182&kind=去世``)."""
+WAITS = {"": "全部", "1": f"超过 {changes.OVERDUE.days} 天", "0": f"{changes.OVERDUE.days} 天内"}
+
+
+def _filters(user) -> tuple[str | None, str | None, bool | None]:
+    """区县, 变动类型 and 等待时间, first taken from the URL (``?county=330182&kind=去世&overdue=1``,
+    as 工作台's links open the queue)."""
     codes = [c.code for c in load_counties()]
-    asked_county, asked_kind = st.query_params.get("county"), st.query_params.get("kind")
-    if "queue_county" not in st.session_state and asked_county in codes:
-        st.session_state["queue_county"] = asked_county
-    if "queue_kind" not in st.session_state and asked_kind in changes.KINDS:
-        st.session_state["queue_kind"] = asked_kind
-    c1, c2 = st.columns(2)
+    asked = st.query_params
+    if "queue_county" not in st.session_state and asked.get("county") in codes:
+        st.session_state["queue_county"] = asked.get("county")
+    if "queue_kind" not in st.session_state and asked.get("kind") in changes.KINDS:
+        st.session_state["queue_kind"] = asked.get("kind")
+    if "queue_wait" not in st.session_state and asked.get("overdue") in WAITS:
+        st.session_state["queue_wait"] = asked.get("overdue")
+    c1, c2, c3 = st.columns(3)
     if user.county_code is None:
         county = c1.selectbox("区县", ["", *codes], format_func=lambda c: county_name(c) if c else "全市",
                               key="queue_county")
     else:
         county = user.county_code
     kind = c2.selectbox("变动类型", ["", *changes.KINDS], format_func=lambda k: k or "全部类型", key="queue_kind")
-    return county or None, kind or None
+    wait = c3.selectbox("等待时间", list(WAITS), format_func=WAITS.__getitem__, key="queue_wait")
+    return county or None, kind or None, None if wait == "" else wait == "1"
 
 
 def picker_label(request: ChangeRequest, subject: changes.Subject) -> str:
@@ -78,18 +86,29 @@ def review_page() -> None:
     st.title("审核队列")
     for kind, text in st.session_state.pop(FLASH, []):
         (st.success if kind == "success" else st.error)(text)
-    county, kind = _filters(user)
+    county, kind, overdue = _filters(user)
     scope = (county,) if county else user.visible_counties()
     full = sees_full_numbers(user)
+    # nobody decides their own requests: they are left out of the queue and its counts (as
+    # 工作台 counts it), and only mentioned
     with read_session() as session:
-        queue = changes.pending_requests(session, scope, kind)
-        total, overdue = changes.count_pending(session, scope, kind)
+        queue = changes.pending_requests(session, scope, kind, overdue=overdue, not_by=user.username)
+        total, late = changes.count_pending(session, scope, kind, overdue=overdue, not_by=user.username)
+        mine = [r.id for r in changes.pending_requests(session, scope, kind, OWN_NAMED + 1,
+                                                       overdue=overdue, by=user.username)]
         about, events, names = request_details(session, queue, {r.submitted_by for r in queue})
+    own = ""
+    if mine:
+        more = "等" if len(mine) > OWN_NAMED else ""
+        own = f"您本人提交的申请（编号 {'、'.join(map(str, mine[:OWN_NAMED]))}{more}）须由其他审核人审核，不在此列出。"
     if not queue:
         st.success("没有待审核的申请。")
+        if own:
+            st.caption(own)
         return
     shown = f"（显示最早的 {len(queue)} 件）" if total > len(queue) else ""
-    st.caption(f"待审核 {total} 件，按提交时间排序{shown}" + (f"，其中 {overdue} 件已超过 7 天" if overdue else ""))
+    st.caption(f"待审核 {total} 件，按提交时间排序{shown}"
+               + (f"，其中 {late} 件已超过 {changes.OVERDUE.days} 天" if late else "") + (f"。{own}" if own else ""))
     st.dataframe([{"编号": r.id, "超期": "⚠ 超期" if changes.is_overdue(r) else "", "类型": r.kind,
                    "姓名": about[r.id].name, "身份证号码": about[r.id].id_shown(full),
                    "区县": county_name(about[r.id].county_code), "工作单位": about[r.id].employer or "",
@@ -97,12 +116,6 @@ def review_page() -> None:
                    "提交时间": format_time(r.submitted_at), "理由": r.reason} for r in queue],
                  hide_index=True, width="stretch",
                  column_config={"理由": st.column_config.TextColumn(width="large")})
-    mine = [r.id for r in queue if r.submitted_by == user.username]  # nobody decides their own
-    queue = [r for r in queue if r.submitted_by != user.username]
-    if mine:
-        st.caption(f"您本人提交的申请（编号 {'、'.join(map(str, mine))}）须由其他审核人审核，不在下方列出。")
-    if not queue:
-        return
     labels = {r.id: picker_label(r, about[r.id]) for r in queue}
     chosen = st.selectbox("审核申请", list(labels), key="queue_request", format_func=labels.__getitem__)
     request = next(r for r in queue if r.id == chosen)
