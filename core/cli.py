@@ -130,6 +130,12 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--county", help="county code; omit for the whole city")
     exp.set_defaults(func=cmd_export)
 
+    rep = sub.add_parser("report", help="write the yearly report (年度工作报告) to .docx or .xlsx")
+    rep.add_argument("--year", type=int, required=True, help="the year reported on")
+    rep.add_argument("--county", help="county code; omit for the whole city")
+    rep.add_argument("file", type=Path, help="FILE.docx (Word) or FILE.xlsx (Excel)")
+    rep.set_defaults(func=cmd_report)
+
     users = sub.add_parser("users", help="manage accounts")
     usub = users.add_subparsers(metavar="ACTION", required=True)
     add = usub.add_parser("add", help="create an account (its user must choose their own "
@@ -408,6 +414,30 @@ def cmd_export(args) -> int:
         raise Usage(f"cannot write {args.file}: no such folder")
     count = export_file(table, args.file, CLI_ACTOR, counties)
     print(f"exported {count} rows of {table.name} to {args.file}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from core.report.build import report_years
+    from core.report.files import MIME, write_report
+
+    if args.file.suffix.lower().lstrip(".") not in MIME:
+        raise Usage(f"cannot write {args.file}: the file must end in .docx (Word) or .xlsx (Excel)")
+    if not args.file.parent.is_dir():
+        raise Usage(f"cannot write {args.file}: no such folder")
+    years = report_years()
+    if args.year not in years:
+        raise Usage(f"no report for {args.year}: the year must be from {years.start} to {years.stop - 1}")
+    counties = _county_scope(args.county)
+    _ready_host()
+    try:
+        report = write_report(CLI_ACTOR, args.year, counties, args.file)
+    except OSError as exc:
+        raise Usage(f"cannot write {args.file}: {exc.strerror}") from exc
+    for plugin in report.missing:
+        print(f"warning: plugin {plugin} added no section (see `jiangxin plugins`)", file=sys.stderr)
+    print(f"wrote the {args.year} report ({county_name(counties[0]) if counties else 'whole city'}, "
+          f"{len(report.sections)} section{'' if len(report.sections) == 1 else 's'}) to {args.file}")
     return 0
 
 

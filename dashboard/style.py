@@ -88,6 +88,7 @@ ARIA_PATTERNS = [  # (JavaScript regular expression, replacement)
     (r"^Y-axis titled '(.*)' for [^]*$", "纵轴：$1"),
     (r"^(?:X|Y)-axis for [^]*$", "坐标轴"),
     (r"^Title text '(.*)'$", "标题：$1"),
+    (r"^Subtitle text '(.*)'$", "副标题：$1"),
     (r"^\w+ legend titled '(.*)' for [^]*$", "图例：$1"),
     (r"^[a-z_]+ icon$", "图标"),  # a Material icon's name ("add icon")
     # a file the drop zone refuses (its chip's alert and tooltip)
