@@ -217,3 +217,54 @@ def jiangxin_notification(event, payload, session):
         session.add(TestkitNote(text="half-written", county_code=None))
         session.flush()
         raise RuntimeError("subscriber failed")
+
+
+def _person_ref(person):
+    from core.host.people import PersonRef
+
+    masked = person.id_number[:6] + "*" * 8 + person.id_number[-4:]
+    return PersonRef(id=person.id, name=person.name, county_code=person.county_code,
+                     id_number_masked=masked, honour=person.honour)
+
+
+@hookimpl
+def jiangxin_people_search(session, user, text, limit):
+    stmt = select(TestkitPerson).where(TestkitPerson.name.contains(text, autoescape=True))
+    if (counties := user.visible_counties()) is not None:
+        stmt = stmt.where(TestkitPerson.county_code.in_(counties))
+    return [_person_ref(p) for p in session.scalars(stmt.order_by(TestkitPerson.id).limit(limit))]
+
+
+@hookimpl
+def jiangxin_people_get(session, user, ids):
+    stmt = select(TestkitPerson).where(TestkitPerson.id.in_(ids))
+    if user is not None and (counties := user.visible_counties()) is not None:
+        stmt = stmt.where(TestkitPerson.county_code.in_(counties))
+    return [_person_ref(p) for p in session.scalars(stmt)]
+
+
+@hookimpl
+def jiangxin_todos(session, user):
+    # Notes nobody filed under a county: only someone who sees the whole city can sort them.
+    from core.host.todos import SOON, Todo
+
+    if user.visible_counties() is not None:
+        return []
+    n = session.scalar(select(func.count()).select_from(TestkitNote)
+                       .where(TestkitNote.county_code.is_(None)))
+    return [Todo(key="jx-testkit-unfiled", title="未分区县的测试便签", count=n, urgency=SOON,
+                 link="jx-testkit-notes", unit="条")] if n else []
+
+
+@hookimpl
+def jiangxin_report_sections(session, year, counties):
+    from core.report import ReportSection, ReportTable
+
+    stmt = select(TestkitNote.county_code, func.count()).group_by(TestkitNote.county_code)
+    if counties is not None:
+        stmt = stmt.where(TestkitNote.county_code.in_(counties))
+    rows = [{"区县": code or "未分区县", "便签数": n} for code, n in session.execute(stmt.order_by(TestkitNote.county_code))]
+    total = sum(r["便签数"] for r in rows)
+    return [ReportSection(key="jx-testkit-notes", title="测试便签", order=500,
+                          text=f"{year} 年报告范围内共有测试便签 {total} 条。",
+                          tables=[ReportTable("各区县测试便签数", rows)])]
