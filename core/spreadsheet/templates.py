@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import io
 
-from openpyxl import Workbook
-from openpyxl.styles import PatternFill
-from openpyxl.utils import get_column_letter
-
 from core.spreadsheet.workbook import (
     FORMULA_PREFIXES,
-    HEADER_FILL,
-    HEADER_FONT,
+    HEADER_COLOUR,
     _width,
     safe_sheet_title,
 )
 
-ERROR_FILL = PatternFill("solid", fgColor="F8CBAD")
+ERROR_COLOUR = "F8CBAD"
+
+
+def _styles():
+    """openpyxl and the header and error styles, imported when a file is written: the command
+    line and the app load this module at start and should not pay for openpyxl (and lxml)."""
+    import openpyxl
+    from openpyxl.styles import Font, PatternFill
+
+    return (openpyxl, Font(bold=True), PatternFill("solid", fgColor=HEADER_COLOUR),
+            PatternFill("solid", fgColor=ERROR_COLOUR))
 
 
 def template_bytes(table, counties: tuple[str, ...] | None = None) -> bytes:
@@ -38,13 +43,14 @@ def template_bytes(table, counties: tuple[str, ...] | None = None) -> bytes:
     scope = {c.code for c in load_counties()} if counties is None else set(counties)
     columns = [c for c in table.columns
                if not (counties is not None and len(counties) == 1 and c.key == table.county_column)]
-    wb = Workbook()
+    openpyxl, HEADER_FONT, HEADER_FILL, ERROR_FILL = _styles()
+    wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = safe_sheet_title(table.title, set())
     lists = wb.create_sheet("选项")  # long choice lists live here (a list formula holds 255 chars)
     lists.sheet_state = "hidden"
     for i, column in enumerate(columns, start=1):
-        letter = get_column_letter(i)
+        letter = openpyxl.utils.get_column_letter(i)
         cell = ws.cell(row=1, column=i, value=column.header + ("*" if column.required else ""))
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         ws.column_dimensions[letter].width = max(12, _width(column.header) + 4,
@@ -89,7 +95,8 @@ def error_report_bytes(result) -> bytes:
     every refused cell highlighted."""
     from openpyxl.comments import Comment
 
-    wb = Workbook()
+    openpyxl, HEADER_FONT, HEADER_FILL, ERROR_FILL = _styles()
+    wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "错误报告"
     ws.append(["原行号", "问题", *result.headers])

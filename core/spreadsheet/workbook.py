@@ -19,12 +19,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl.styles import Font, PatternFill
-
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 HEADER_COLOUR = "F5F1EB"
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor=HEADER_COLOUR)
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 EXCEL_CELL_CHARS = 32_767  # the most characters an Excel cell holds
