@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -105,39 +106,135 @@ def _pg_admin_url() -> str | None:
     return url
 
 
+def _pg_conninfo(admin: str) -> str:
+    """The psycopg connection string of the server's admin database."""
+    return make_url(admin).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _create_pg_database(admin: str, template: str | None = None) -> str:
+    """A new database on the server of ``admin`` (a copy of ``template`` if given); its URL."""
+    import psycopg
+
+    name = f"jx_test_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
+    with psycopg.connect(_pg_conninfo(admin), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
+    return make_url(admin).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_pg_database(admin: str, url: str) -> None:
+    import psycopg
+
+    _dispose(url)
+    with psycopg.connect(_pg_conninfo(admin), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+
+@contextmanager
+def _hosts_of_its_own():
+    """Plugin hosts built inside stay inside: a session template may be made in the middle of a
+    test's set-up (asked for by getfixturevalue), and its host, built with the template's var
+    dir, must not serve that test."""
+    from core.host import loader
+
+    saved = dict(loader._hosts)
+    loader._hosts.clear()
+    try:
+        yield
+    finally:
+        loader._hosts.clear()
+        loader._hosts.update(saved)
+
+
+def _pg_admin_or_skip() -> str:
+    admin = _pg_admin_url()
+    if admin is None:
+        pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+    return admin
+
+
 @pytest.fixture
 def pg_url(env, monkeypatch) -> str:
     """An empty PostgreSQL database made for this test on the server in JIANGXIN_TEST_POSTGRES_URL,
     dropped afterwards."""
-    admin = _pg_admin_url()
-    if admin is None:
-        pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
-    import psycopg
-
-    parsed = make_url(admin)
-    name = f"jx_test_{uuid.uuid4().hex[:12]}"
-    conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = parsed.set(database=name).render_as_string(hide_password=False)
+    admin = _pg_admin_or_skip()
+    url = _create_pg_database(admin)
     monkeypatch.setenv("JIANGXIN_DATABASE_URL", url)
     yield url
-    _dispose(url)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _drop_pg_database(admin, url)
+
+
+@pytest.fixture(scope="session")
+def pg_template(tmp_path_factory) -> str:
+    """One migrated, filled PostgreSQL database (as ``_fill`` leaves it), made once per run: each
+    test that wants a filled database gets a copy (CREATE DATABASE ... TEMPLATE), which is much
+    faster than migrating and hashing the accounts' passwords again. Its name is returned."""
+    admin = _pg_admin_or_skip()
+    url = _create_pg_database(admin)
+    try:
+        with pytest.MonkeyPatch.context() as mp, _hosts_of_its_own():
+            _set_env(mp, tmp_path_factory.mktemp("pg-template") / "var")
+            _fill(url)
+        _dispose(url)  # a template must have no open connection when it is copied
+        yield make_url(url).database
+    finally:
+        _drop_pg_database(admin, url)
+
+
+@pytest.fixture
+def pg_filled(env, pg_template, monkeypatch) -> str:
+    """A filled PostgreSQL database of this test's own (a copy of the template), dropped
+    afterwards."""
+    admin = _pg_admin_or_skip()
+    url = _create_pg_database(admin, template=pg_template)
+    monkeypatch.setenv("JIANGXIN_DATABASE_URL", url)
+    yield url
+    _drop_pg_database(admin, url)
+
+
+def _roster_env(monkeypatch) -> None:
+    """The roster plugin on, the test plugin off (as roster_db has them)."""
+    monkeypatch.setenv("JIANGXIN_PLUGIN_PATH", "")
+    monkeypatch.delenv("JIANGXIN_DISABLED_PLUGINS", raising=False)
+
+
+@pytest.fixture(scope="session")
+def pg_roster_template(tmp_path_factory) -> str:
+    """One PostgreSQL database migrated with the roster plugin on (no accounts, no people), made
+    once per run; its name."""
+    from core.data.db import get_engine
+    from core.data.migrate import upgrade
+    from core.host.loader import get_host
+
+    admin = _pg_admin_or_skip()
+    url = _create_pg_database(admin)
+    try:
+        with pytest.MonkeyPatch.context() as mp, _hosts_of_its_own():
+            _set_env(mp, tmp_path_factory.mktemp("pg-roster-template") / "var")
+            _roster_env(mp)
+            upgrade(get_engine(url), get_host())
+        _dispose(url)  # a template must have no open connection when it is copied
+        yield make_url(url).database
+    finally:
+        _drop_pg_database(admin, url)
+
+
+@pytest.fixture
+def pg_roster(env, pg_roster_template, monkeypatch) -> str:
+    """The roster plugin on (and the test plugin off) in a PostgreSQL database of this test's own,
+    migrated, with no accounts and no people; dropped afterwards."""
+    admin = _pg_admin_or_skip()
+    url = _create_pg_database(admin, template=pg_roster_template)
+    monkeypatch.setenv("JIANGXIN_DATABASE_URL", url)
+    _roster_env(monkeypatch)
+    yield url
+    _drop_pg_database(admin, url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def any_db(request, env, sqlite_template, monkeypatch) -> str:
-    """A filled database: the SQLite copy, and (when available) a fresh PostgreSQL one."""
-    if request.param == "sqlite":
-        yield request.getfixturevalue("sqlite_db")
-    else:
-        url = request.getfixturevalue("pg_url")
-        _fill(url)
-        yield url
-
-
+def any_db(request, env, monkeypatch) -> str:
+    """A filled database: the SQLite copy, and (when available) a PostgreSQL copy."""
+    yield request.getfixturevalue("sqlite_db" if request.param == "sqlite" else "pg_filled")
 
 
 @pytest.fixture(scope="session")
@@ -177,6 +274,29 @@ def roster_db(env, roster_template, monkeypatch) -> str:
     monkeypatch.delenv("JIANGXIN_DISABLED_PLUGINS")
     yield url
     _dispose(url)
+
+
+def pytest_collection_finish(session) -> None:
+    """Start the slow subprocess work of the selected tests that list it in their module's
+    START_EARLY (see tests/helpers.py ``take_started``)."""
+    from tests.helpers import early_work
+
+    if session.config.option.collectonly:
+        return
+    jobs = {}
+    for item in session.items:
+        start = getattr(getattr(item, "module", None), "START_EARLY", {}).get(item.name)
+        if start is not None:
+            jobs[item.name] = start
+    if jobs:
+        early_work.begin(jobs)
+
+
+def pytest_sessionfinish(session) -> None:
+    """Early work no test took (the run stopped before its test): stop it."""
+    from tests.helpers import early_work
+
+    early_work.stop()
 
 
 @pytest.fixture(autouse=True)

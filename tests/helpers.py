@@ -22,6 +22,90 @@ NOTES = (("建德便签一", "330182"), ("建德便签二", "330182"), ("淳安�
          ("上城便签", "330102"))
 
 
+class EarlyWork:
+    """Slow work a test runs in a process of its own and only waits for, started from the
+    beginning of the run (tests/conftest.py) one process after another, so that it uses the
+    second core while the other tests run on the first. A test module lists its own as
+    START_EARLY = {test name: function that starts the process and returns it}."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._pending: dict = {}  # test name -> start, not begun
+        self._begun: dict = {}  # test name -> process, not yet taken by its test
+
+    def begin(self, jobs: dict) -> None:
+        """Run ``jobs`` (test name -> start) in order, one at a time, in a thread."""
+        import threading
+
+        with self._lock:
+            self._pending.update(jobs)
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if not self._pending:
+                    return
+                name = next(iter(self._pending))
+                proc = self._begun[name] = self._pending.pop(name)()
+            proc.wait()
+
+    def take(self, test_name: str, start):
+        """The process begun early for ``test_name``; or, not begun yet (or run alone), started now."""
+        with self._lock:
+            self._pending.pop(test_name, None)
+            proc = self._begun.pop(test_name, None)
+        return proc if proc is not None else start()
+
+    def stop(self) -> None:
+        """Kill what no test took (the run stopped before those tests)."""
+        with self._lock:
+            self._pending.clear()
+            left, self._begun = list(self._begun.values()), {}
+        for proc in left:
+            proc.kill()
+
+
+early_work = EarlyWork()
+
+
+def take_started(test_name: str, start):
+    """What ``start()`` returned when the run began for ``test_name`` (see ``EarlyWork``), or
+    (run alone, or not begun yet) what it returns now."""
+    return early_work.take(test_name, start)
+
+
+def start_process(args: list[str], **kwargs):
+    """``subprocess.Popen(args, **kwargs)`` with its output kept in temporary files (a pipe nobody
+    reads yet could fill and stop it); ``finish`` waits for it."""
+    import subprocess
+    import tempfile
+
+    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+    proc = subprocess.Popen(args, stdout=out, stderr=err, **kwargs)
+    proc.out, proc.err = out, err
+    return proc
+
+
+def finish(proc, timeout: float = 300):
+    """Wait for a process of ``start_process`` (killed if it outlives ``timeout``); its exit code
+    and output as ``subprocess.run(..., capture_output=True, text=True)`` gives them."""
+    import subprocess
+
+    try:
+        code = proc.wait(timeout=timeout)
+    finally:
+        proc.kill()  # (nothing if it ended)
+    output = []
+    for file in (proc.out, proc.err):
+        file.seek(0)
+        output.append(file.read().decode("utf-8", "replace"))
+        file.close()
+    return subprocess.CompletedProcess(proc.args, code, *output)
+
+
 def testkit():
     """The test plugin's module as the host loaded it (importing it again would redefine its
     tables)."""

@@ -19,7 +19,6 @@ from core.data.audit import Actor, record
 from core.data.db import get_engine, read_session, session_scope
 from core.data.models import AuditEntry
 from tests import helpers  # (testkit imported by name would be collected as a test)
-from tests.conftest import _fill
 
 ALICE = Actor("alice", "admin", None)
 COLUMNS = "id, at, actor, action, summary"
@@ -122,16 +121,15 @@ def test_new_entries_are_still_appended(any_db):
 # --- PostgreSQL: the app as a role that owns nothing -------------------------------------------
 
 @pytest.fixture
-def pg_db(pg_url) -> str:
+def pg_db(pg_filled) -> str:
     """A filled PostgreSQL database (owned by the server's admin user, as init-db's owner)."""
-    _fill(pg_url)
-    return pg_url
+    return pg_filled
 
 
 @pytest.fixture
 def app_role(pg_db):
     """A new LOGIN role that owns nothing; its URL for this test's database. Roles belong to the
-    whole server: its privileges in this database are dropped before the database is (pg_url's
+    whole server: its privileges in this database are dropped before the database is (pg_filled's
     teardown runs after this one), then the role itself."""
     role = f"jx_app_{uuid.uuid4().hex[:10]}"
     admin = make_url(pg_db)

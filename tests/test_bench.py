@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, finish, start_process, take_started
+
+
+def start_excel_bench():
+    return start_process([sys.executable, str(ROOT / "bench" / "excel.py"), "--rows", "300",
+                          "--repeat", "1"])
+
+
+def start_roster_bench():
+    return start_process([sys.executable, str(ROOT / "bench" / "roster.py"), "--people", "2000"])
+
+
+# started when the run begins: the benchmarks run beside the other tests (tests/helpers.py)
+START_EARLY = {"test_the_excel_benchmark_runs_and_reports_its_ratios": start_excel_bench,
+               "test_the_roster_search_benchmark_runs": start_roster_bench}
 
 
 def test_the_excel_benchmark_runs_and_reports_its_ratios():
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "excel.py"), "--rows", "300",
-                           "--repeat", "1"],
-                          capture_output=True, text=True, timeout=300)
+    done = finish(take_started("test_the_excel_benchmark_runs_and_reports_its_ratios", start_excel_bench))
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "| import (checks + SQLite write) |" in out and "| pandas read_excel calamine |" in out
@@ -20,7 +31,6 @@ def test_the_excel_benchmark_runs_and_reports_its_ratios():
 
 
 def test_the_roster_search_benchmark_runs():
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "roster.py"), "--people", "2000"],
-                          capture_output=True, text=True, timeout=300)
+    done = finish(take_started("test_the_roster_search_benchmark_runs", start_roster_bench))
     assert done.returncode == 0, done.stderr
     assert "| one county |" in done.stdout and "| pinyin initials zj |" in done.stdout

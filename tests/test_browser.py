@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import socket
@@ -58,8 +59,28 @@ def running_server(folder, template, plugin_path: str, disabled: str):
         try:
             yield url, db
         finally:
-            proc.terminate()
+            _stop(proc)
+
+
+_stopping: list[subprocess.Popen] = []
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Ask a server to stop and go on: its shutdown (about a second) overlaps the next test.
+    Every server told to stop is waited for (or killed) when the test run ends."""
+    proc.terminate()
+    if not _stopping:
+        atexit.register(_reap_all)
+    _stopping.append(proc)
+
+
+def _reap_all() -> None:
+    for proc in _stopping:
+        try:
             proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -249,7 +270,7 @@ def test_no_deep_link_shows_page_not_found_signed_in_or_out(server, browser):
 def _signed_in_cookie(server, browser, username: str) -> dict:
     context = browser.new_context()
     page = context.new_page()
-    page.goto(server)
+    page.goto(f"{server}/core-overview")  # staff and reviewers start on 工作台
     sign_in(page, username, PASSWORD)
     wait_for(page, page.get_by_role("heading", name="总览"))
     page.wait_for_function("document.cookie.includes('jiangxin_auth=')", timeout=10_000)
@@ -262,7 +283,7 @@ def _opens_signed_in(server, browser, cookie: dict) -> bool:
     context = browser.new_context()
     context.add_cookies([cookie])
     page = context.new_page()
-    page.goto(server)
+    page.goto(f"{server}/core-overview")
     form, overview = page.get_by_role("textbox", name="用户名"), page.get_by_role("heading", name="总览")
     wait_for(page, form.or_(overview))
     settled(page)

@@ -56,14 +56,7 @@ def roster_any(request, monkeypatch) -> str:
     """The roster on SQLite (with the demo roster) or on a fresh PostgreSQL database."""
     if request.param == "sqlite":
         return request.getfixturevalue("roster_db")
-    url = request.getfixturevalue("pg_url")
-    from core.data.db import get_engine
-    from core.data.migrate import upgrade
-    from core.host.loader import get_host
-
-    monkeypatch.setenv("JIANGXIN_PLUGIN_PATH", "")
-    monkeypatch.delenv("JIANGXIN_DISABLED_PLUGINS")
-    upgrade(get_engine(), get_host())
+    url = request.getfixturevalue("pg_roster")
     from core.data.audit import Actor
     from tests.conftest import _create_accounts
 

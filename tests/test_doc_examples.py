@@ -10,7 +10,7 @@ import re
 import subprocess
 import sys
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, finish, start_process, take_started
 
 EXAMPLES = ROOT / "tests" / "doc_examples"
 PLUGIN = EXAMPLES / "plugins" / "volunteer"
@@ -46,14 +46,23 @@ def test_the_guide_lists_every_file_of_the_worked_example():
             assert f" {name.rsplit('/', 1)[-1]}" in tree, name
 
 
-def test_the_worked_example_loads_migrates_and_its_page_and_tile_work():
+def start_worked_example() -> subprocess.Popen:
+    """The guide's own test file in a pytest process of its own."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("JIANGXIN_")}
     env["JIANGXIN_DOC_EXAMPLE"] = "1"
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                          str(EXAMPLES)], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=300)
+    return start_process([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          str(EXAMPLES)], cwd=ROOT, env=env)
+
+
+def test_the_worked_example_loads_migrates_and_its_page_and_tile_work():
+    run = finish(take_started("test_the_worked_example_loads_migrates_and_its_page_and_tile_work",
+                              start_worked_example))
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert re.search(r"\b3 passed\b", run.stdout), run.stdout[-2000:]
+
+
+# started when the run begins: the subprocess runs beside the other tests (tests/helpers.py)
+START_EARLY = {"test_the_worked_example_loads_migrates_and_its_page_and_tile_work": start_worked_example}
 
 
 def test_the_guide_gives_every_parse_function_of_core_cells_with_its_signature():

@@ -27,18 +27,7 @@ HEADER = ["姓名", "公民身份号码", "所属区县", "荣誉", "授予年�
 @pytest.fixture(params=["sqlite", "postgresql"])
 def roster_any(request, monkeypatch):
     """The roster plugin on: the demo roster in SQLite, or an empty roster in PostgreSQL."""
-    if request.param == "sqlite":
-        yield request.getfixturevalue("roster_db")
-        return
-    from core.data.db import get_engine
-    from core.data.migrate import upgrade
-    from core.host.loader import get_host
-
-    url = request.getfixturevalue("pg_url")
-    monkeypatch.setenv("JIANGXIN_PLUGIN_PATH", "")
-    monkeypatch.delenv("JIANGXIN_DISABLED_PLUGINS")
-    upgrade(get_engine(), get_host())
-    yield url
+    yield request.getfixturevalue("roster_db" if request.param == "sqlite" else "pg_roster")
 
 
 def add_person(name: str, number: str, county: str = "330182", honour: str = "建德金匠") -> int:

@@ -56,7 +56,7 @@ def captions(block) -> list[str]:
 
 
 def overview(username: str = "admin", county: str | None = None, year: int | None = None):
-    at = signed_in_app(username)
+    at = signed_in_app(username, page="core-overview")
     if county:
         at.selectbox(key="overview_county").select(county).run()
     if year:
@@ -237,21 +237,17 @@ def test_the_tiles_service_refuses_a_county_outside_the_users_scope(roster_db):
     assert mine.value == living
 
 
-def test_the_tiles_sql_counts_the_same_on_postgresql(pg_url, monkeypatch):
+def test_the_tiles_sql_counts_the_same_on_postgresql(pg_roster):
     """Every roster tile, with and without the county and year, on PostgreSQL: a small roster
     whose figures are known (the demo roster is SQLite's)."""
     import datetime as dt
 
     from core.data.audit import Actor
-    from core.data.db import get_engine, session_scope
-    from core.data.migrate import upgrade
+    from core.data.db import session_scope
     from core.host.loader import get_host
     from core.host.metrics import MetricContext
     from plugins.registry.models import Honour, Person
 
-    monkeypatch.setenv("JIANGXIN_PLUGIN_PATH", "")
-    monkeypatch.delenv("JIANGXIN_DISABLED_PLUGINS", raising=False)
-    upgrade(get_engine(), get_host())
     people = [("甲", JIANDE, "在职", [("全国劳动模范", 2023), ("杭州工匠", 2020)]),
               ("乙", JIANDE, "退休", [("浙江工匠", 2023)]),
               ("丙", JIANDE, "去世", [("大国工匠", 2023)]),

@@ -168,14 +168,7 @@ def test_many_reviewers_at_once_exactly_one_decision_counts(roster_db):
         assert s.get(Person, person.id).post == "首席技师"
 
 
-def test_many_reviewers_at_once_on_postgresql(pg_url, monkeypatch):
-    from core.data.db import get_engine
-    from core.data.migrate import upgrade
-    from core.host.loader import get_host
-
-    monkeypatch.setenv("JIANGXIN_PLUGIN_PATH", "")
-    monkeypatch.delenv("JIANGXIN_DISABLED_PLUGINS")
-    upgrade(get_engine(), get_host())
+def test_many_reviewers_at_once_on_postgresql(pg_roster):
     number = make_id("19700101", 111)
     with session_scope(REVIEWER.actor) as s:
         person = Person(name="并发测试", name_initials="bfcs", gender="男", id_number=number,

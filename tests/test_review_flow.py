@@ -142,17 +142,7 @@ def test_the_database_refuses_a_duplicate_that_slips_past_the_check(roster_db):
 @pytest.fixture(params=["sqlite", "postgresql"])
 def roster_on(request, monkeypatch) -> str:
     """The roster plugin on: the demo roster in SQLite, or an empty roster in PostgreSQL."""
-    if request.param == "sqlite":
-        return request.getfixturevalue("roster_db")
-    from core.data.db import get_engine
-    from core.data.migrate import upgrade
-    from core.host.loader import get_host
-
-    url = request.getfixturevalue("pg_url")
-    monkeypatch.setenv("JIANGXIN_PLUGIN_PATH", "")
-    monkeypatch.delenv("JIANGXIN_DISABLED_PLUGINS")
-    upgrade(get_engine(), get_host())
-    return url
+    return request.getfixturevalue("roster_db" if request.param == "sqlite" else "pg_roster")
 
 
 def _blocked_on_a_lock(url: str) -> bool:

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import shutil
+import subprocess
+import sys
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,7 +22,7 @@ from core.data.db import read_session
 from core.data.models import AuditEntry
 from core.host.loader import get_host
 from core.spreadsheet import UnreadableFile, error_report_bytes, export_file, import_file
-from tests.helpers import shown, signed_in_app, testkit
+from tests.helpers import shown, signed_in_app, take_started, testkit
 from tests.sheets import county_workbook, make_id, save
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -350,16 +354,34 @@ def test_an_unreadable_upload_gets_a_chinese_message(sqlite_db, tmp_path):
     assert [shown(e.value) for e in at.error] == ["这是旧版 .xls 文件，请在 Excel 中“另存为”.xlsx 后再导入"]
 
 
-def test_a_100000_row_file_imports_whole(sqlite_db, tmp_path):
-    import importlib.util
+# bench/excel.py's generator, run in a process of its own: ``python -c GENERATE FILE ROWS``
+GENERATE = """import importlib.util, sys
+spec = importlib.util.spec_from_file_location("bench_excel", sys.argv[1])
+bench = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench)
+bench.generate(sys.argv[2], int(sys.argv[3]))
+"""
 
-    spec = importlib.util.spec_from_file_location("bench_excel", Path(__file__).parents[1] / "bench" / "excel.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    path = tmp_path / "big.xlsx"
-    bench.generate(path, 100_000)
 
-    result = import_file(people_table(), path, ADMIN)
+def start_big_file() -> subprocess.Popen:
+    """Write the 100,000-row file (about 10 s of openpyxl) into a folder of its own."""
+    path = Path(tempfile.mkdtemp(prefix="jx-big-")) / "big.xlsx"
+    run = subprocess.Popen([sys.executable, "-c", GENERATE, str(Path(__file__).parents[1] / "bench" / "excel.py"),
+                            str(path), "100000"], stderr=subprocess.PIPE, text=True)
+    run.path = path
+    return run
+
+
+def test_a_100000_row_file_imports_whole(sqlite_db):
+    made = take_started("test_a_100000_row_file_imports_whole", start_big_file)
+    try:
+        _out, err = made.communicate(timeout=300)
+        assert made.returncode == 0, err
+        path = made.path
+        result = import_file(people_table(), path, ADMIN)
+    finally:
+        made.kill()
+        shutil.rmtree(made.path.parent, ignore_errors=True)
 
     assert result.problems == [] and result.rows == result.written == 100_000
     with read_session() as s:
@@ -433,3 +455,7 @@ def test_the_table_is_found_on_a_later_sheet_after_an_instructions_sheet(sqlite_
     result = import_file(people_table(), save(wb, tmp_path / "只有说明.xlsx"), ADMIN)
     assert result.sheet == "填表说明"
     assert [p.reason for p in result.problems][0].startswith("找不到表头")
+
+
+# started when the run begins: the file is written beside the other tests (tests/helpers.py)
+START_EARLY = {"test_a_100000_row_file_imports_whole": start_big_file}
