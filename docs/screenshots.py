@@ -91,6 +91,9 @@ def main() -> None:
         with demo_server(folder) as url, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             shoot(browser, url, "demo_manager", "", "overview.png", full_page=False)
+            shoot(browser, url, "demo_reviewer", "", "img/workbench-reviewer.png")
+            shoot(browser, url, "demo_staff", "", "img/workbench-phone.png", viewport=PHONE)
+            shoot(browser, url, "demo_manager", "core-report", "img/report.png")
             shoot(browser, url, "demo_reviewer", "registry-review", "img/review-queue.png")
             shoot(browser, url, "demo_staff", "registry-mine", "img/my-requests.png")
             shoot(browser, url, "demo_staff", "registry-submit", "img/submit.png")
