@@ -30,7 +30,7 @@ def test_a_manager_downloads_the_yearly_report(tmp_path, roster_template, browse
             page.get_by_role("button", name="下载 Word 文档").click()
         assert download.value.suggested_filename.endswith("年度工作报告.docx")
         document = Document(io.BytesIO(download.value.path().read_bytes()))
-        assert document.paragraphs[0].text == title and title.startswith("全市 ")
+        assert document.paragraphs[0].text == title and title.startswith("杭州市 ")
         assert len(document.inline_shapes) == 2
         with sqlite3.connect(db) as conn:
             audited = conn.execute("SELECT actor, summary FROM core_audit_log WHERE action = 'export'").fetchall()

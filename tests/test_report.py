@@ -171,7 +171,8 @@ def test_the_document_and_workbook_hold_the_databases_figures(roster_db, county)
 
     document = Document(io.BytesIO(docx_data))
     place = "建德市" if county else "全市"
-    assert document.paragraphs[0].text == f"{place} {year} 年度工作报告"
+    # the title names the city (the built-in county list is Hangzhou's); the text says 全市
+    assert document.paragraphs[0].text == f"{'建德市' if county else '杭州市'} {year} 年度工作报告"
     words = "\n".join(p.text for p in document.paragraphs)
     every = [w for ws in want["waits"].values() for w in ws]
     assert f"{place}在册劳模工匠 {sum(want['headcount'].values()):,} 人" in words
@@ -268,6 +269,20 @@ def test_a_year_not_begun_or_an_unknown_county_is_refused(roster_db):
         build_report(MANAGER, _year() + 2, None)
     with pytest.raises(ReportRefused, match="没有这个区县"):
         build_report(MANAGER, _year(), ("999999",))
+
+
+def test_the_city_report_is_titled_with_the_citys_name(roster_db, tmp_path, monkeypatch):
+    from core.report.build import build_report
+    from core.settings.counties import DEFAULT_FILE
+
+    assert build_report(MANAGER, _year(), None).title == f"杭州市 {_year()} 年度工作报告"
+    # another city's county list, without its name: the title says 全市, never 杭州市
+    other = tmp_path / "counties.csv"
+    other.write_text(DEFAULT_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("JIANGXIN_COUNTIES_FILE", str(other))
+    assert build_report(MANAGER, _year(), None).title == f"全市 {_year()} 年度工作报告"
+    monkeypatch.setenv("JIANGXIN_CITY_NAME", "湖州市")
+    assert build_report(MANAGER, _year(), None).title == f"湖州市 {_year()} 年度工作报告"
 
 
 # --- the command line ---------------------------------------------------------------------

@@ -26,14 +26,15 @@ class Report:
 
     @property
     def place(self) -> str:
-        """全市, or the county's name (names, joined with 、)."""
-        from core.settings.counties import county_name
+        """The city's name (core.settings.counties.city_name: 杭州市), or the county's (names,
+        joined with 、)."""
+        from core.settings.counties import city_name, county_name
 
-        return "全市" if self.counties is None else "、".join(county_name(c) for c in self.counties)
+        return city_name() if self.counties is None else "、".join(county_name(c) for c in self.counties)
 
     @property
     def title(self) -> str:
-        """全市 2026 年度工作报告, 建德市 2026 年度工作报告."""
+        """杭州市 2026 年度工作报告, 建德市 2026 年度工作报告."""
         return f"{self.place} {self.year} 年度工作报告"
 
 

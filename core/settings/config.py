@@ -8,6 +8,7 @@
 | JIANGXIN_COOKIE_KEY | (none) | secret for the sign-in cookie, at least 32 characters |
 | JIANGXIN_DEMO | 0 | 1 = demo mode: a generated cookie key is allowed |
 | JIANGXIN_COUNTIES_FILE | (built-in Hangzhou list) | CSV file with a header ``code,name`` |
+| JIANGXIN_CITY_NAME | 杭州市 with the built-in list, else 全市 | the city's name in titles (the yearly report) |
 | JIANGXIN_STRICT_PLUGINS | 0 | 1 = a plugin that fails to load stops start-up (CI) |
 | JIANGXIN_VAR_DIR | ./var | where the SQLite file, the demo cookie key and databases.json live |
 | JIANGXIN_XLSX_MAX_FILE_MB | 50 | largest .xlsx accepted for import, in MB |
@@ -58,6 +59,7 @@ class Settings:
     xlsx_max_columns: int = 200
     xlsx_max_cells: int = 3_000_000
     time_zone: str = DEFAULT_TIME_ZONE
+    city_name: str | None = None
 
     @property
     def max_upload_mb(self) -> int:
@@ -163,4 +165,5 @@ def load_settings() -> Settings:
         xlsx_max_columns=_positive("JIANGXIN_XLSX_MAX_COLUMNS", Settings.xlsx_max_columns),
         xlsx_max_cells=_positive("JIANGXIN_XLSX_MAX_CELLS", Settings.xlsx_max_cells),
         time_zone=time_zone().key,
+        city_name=(os.environ.get("JIANGXIN_CITY_NAME") or "").strip() or None,
     )

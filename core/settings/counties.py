@@ -41,6 +41,18 @@ def _file() -> Path:
     return load_settings().counties_file or DEFAULT_FILE
 
 
+DEFAULT_CITY = "杭州市"  # the city of the built-in county list
+
+
+def city_name() -> str:
+    """The city's name for titles (杭州市 2026 年度工作报告): JIANGXIN_CITY_NAME; without it,
+    杭州市 for the built-in Hangzhou list, and 全市 for a county list of another city's."""
+    settings = load_settings()
+    if settings.city_name:
+        return settings.city_name
+    return DEFAULT_CITY if settings.counties_file is None else "全市"
+
+
 def load_counties() -> tuple[County, ...]:
     """All counties of this deployment, in file order."""
     return _read(_file())
