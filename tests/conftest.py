@@ -153,28 +153,25 @@ def _pg_admin_or_skip() -> str:
     return admin
 
 
-@pytest.fixture
-def pg_url(env, monkeypatch) -> str:
-    """An empty PostgreSQL database made for this test on the server in JIANGXIN_TEST_POSTGRES_URL,
-    dropped afterwards."""
+def _pg_copy(monkeypatch, template: str | None = None):
+    """A PostgreSQL database of the test's own (empty, or a copy of ``template``), set as the
+    app's database; dropped when the generator ends."""
     admin = _pg_admin_or_skip()
-    url = _create_pg_database(admin)
+    url = _create_pg_database(admin, template=template)
     monkeypatch.setenv("JIANGXIN_DATABASE_URL", url)
     yield url
     _drop_pg_database(admin, url)
 
 
-@pytest.fixture(scope="session")
-def pg_template(tmp_path_factory) -> str:
-    """One migrated, filled PostgreSQL database (as ``_fill`` leaves it), made once per run: each
-    test that wants a filled database gets a copy (CREATE DATABASE ... TEMPLATE), which is much
-    faster than migrating and hashing the accounts' passwords again. Its name is returned."""
+def _pg_template(tmp_path_factory, label: str, prepare):
+    """A database ``prepare(monkeypatch, url)`` fills once per run, for tests to copy
+    (CREATE DATABASE ... TEMPLATE): yields its name, dropped at the end of the run."""
     admin = _pg_admin_or_skip()
     url = _create_pg_database(admin)
     try:
         with pytest.MonkeyPatch.context() as mp, _hosts_of_its_own():
-            _set_env(mp, tmp_path_factory.mktemp("pg-template") / "var")
-            _fill(url)
+            _set_env(mp, tmp_path_factory.mktemp(label) / "var")
+            prepare(mp, url)
         _dispose(url)  # a template must have no open connection when it is copied
         yield make_url(url).database
     finally:
@@ -182,14 +179,25 @@ def pg_template(tmp_path_factory) -> str:
 
 
 @pytest.fixture
+def pg_url(env, monkeypatch) -> str:
+    """An empty PostgreSQL database made for this test on the server in JIANGXIN_TEST_POSTGRES_URL,
+    dropped afterwards."""
+    yield from _pg_copy(monkeypatch)
+
+
+@pytest.fixture(scope="session")
+def pg_template(tmp_path_factory) -> str:
+    """One migrated, filled PostgreSQL database (as ``_fill`` leaves it), made once per run: each
+    test that wants a filled database gets a copy (CREATE DATABASE ... TEMPLATE), which is much
+    faster than migrating and hashing the accounts' passwords again. Its name is returned."""
+    yield from _pg_template(tmp_path_factory, "pg-template", lambda mp, url: _fill(url))
+
+
+@pytest.fixture
 def pg_filled(env, pg_template, monkeypatch) -> str:
     """A filled PostgreSQL database of this test's own (a copy of the template), dropped
     afterwards."""
-    admin = _pg_admin_or_skip()
-    url = _create_pg_database(admin, template=pg_template)
-    monkeypatch.setenv("JIANGXIN_DATABASE_URL", url)
-    yield url
-    _drop_pg_database(admin, url)
+    yield from _pg_copy(monkeypatch, pg_template)
 
 
 def _roster_env(monkeypatch) -> None:
@@ -198,37 +206,28 @@ def _roster_env(monkeypatch) -> None:
     monkeypatch.delenv("JIANGXIN_DISABLED_PLUGINS", raising=False)
 
 
-@pytest.fixture(scope="session")
-def pg_roster_template(tmp_path_factory) -> str:
-    """One PostgreSQL database migrated with the roster plugin on (no accounts, no people), made
-    once per run; its name."""
+def _migrate_roster(monkeypatch, url: str) -> None:
     from core.data.db import get_engine
     from core.data.migrate import upgrade
     from core.host.loader import get_host
 
-    admin = _pg_admin_or_skip()
-    url = _create_pg_database(admin)
-    try:
-        with pytest.MonkeyPatch.context() as mp, _hosts_of_its_own():
-            _set_env(mp, tmp_path_factory.mktemp("pg-roster-template") / "var")
-            _roster_env(mp)
-            upgrade(get_engine(url), get_host())
-        _dispose(url)  # a template must have no open connection when it is copied
-        yield make_url(url).database
-    finally:
-        _drop_pg_database(admin, url)
+    _roster_env(monkeypatch)
+    upgrade(get_engine(url), get_host())
+
+
+@pytest.fixture(scope="session")
+def pg_roster_template(tmp_path_factory) -> str:
+    """One PostgreSQL database migrated with the roster plugin on (no accounts, no people), made
+    once per run; its name."""
+    yield from _pg_template(tmp_path_factory, "pg-roster-template", _migrate_roster)
 
 
 @pytest.fixture
 def pg_roster(env, pg_roster_template, monkeypatch) -> str:
     """The roster plugin on (and the test plugin off) in a PostgreSQL database of this test's own,
     migrated, with no accounts and no people; dropped afterwards."""
-    admin = _pg_admin_or_skip()
-    url = _create_pg_database(admin, template=pg_roster_template)
-    monkeypatch.setenv("JIANGXIN_DATABASE_URL", url)
     _roster_env(monkeypatch)
-    yield url
-    _drop_pg_database(admin, url)
+    yield from _pg_copy(monkeypatch, pg_roster_template)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -79,3 +79,11 @@ def scoped_counties(user, counties: tuple[str, ...] | None) -> tuple[str, ...] |
     if set(counties) - {own}:
         raise PermissionDenied(FORBIDDEN_ACTION)
     return tuple(counties)
+
+
+def in_counties(column, counties: tuple[str, ...] | None):
+    """A WHERE clause keeping rows whose ``column`` is one of ``counties`` (None: every row, the
+    whole city)."""
+    from sqlalchemy import true  # SQLAlchemy only where a query is built
+
+    return true() if counties is None else column.in_(counties)

@@ -26,9 +26,9 @@ class MetricContext:
 
     def county_filter(self, column: ColumnElement) -> ColumnElement[bool]:
         """A WHERE clause keeping rows of the selected counties (true for the whole city)."""
-        from sqlalchemy import true
+        from core.access.permissions import in_counties
 
-        return true() if self.counties is None else column.in_(self.counties)
+        return in_counties(column, self.counties)
 
 
 @dataclass

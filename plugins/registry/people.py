@@ -13,15 +13,15 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from core.access.auth import CurrentUser
 from core.host.loader import get_host
 from core.host.people import PersonRef, refuse_search
 from plugins.registry.models import Honour, Person
-from plugins.registry.queries import PersonFilter, record_id_search
-from plugins.registry.vocab import LEVELS, mask_id
+from plugins.registry.queries import PersonFilter, level_rank, record_id_search
+from plugins.registry.vocab import mask_id
 
 NO_ROSTER = "您无权查看名册中的人员"
 
@@ -29,10 +29,8 @@ NO_ROSTER = "您无权查看名册中的人员"
 @cache  # the same subquery for every search: built once per process
 def _highest_honour():
     """The person's highest honour: by level (LEVELS order), then the latest year, then name."""
-    rank = case({level: i for i, level in enumerate(LEVELS)}, value=Honour.level,
-                else_=len(LEVELS))
     return (select(Honour.name).where(Honour.person_id == Person.id)
-            .order_by(rank, func.coalesce(Honour.year_awarded, 0).desc(), Honour.name)
+            .order_by(level_rank(), func.coalesce(Honour.year_awarded, 0).desc(), Honour.name)
             .limit(1).correlate(Person).scalar_subquery().label("honour"))
 
 

@@ -14,7 +14,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, false, func, select
+from sqlalchemy import Select, case, exists, false, func, select
 from sqlalchemy.orm import Session
 
 from core.access.auth import CurrentUser
@@ -24,7 +24,7 @@ from core.data.db import session_scope, utcnow
 from core.data.models import AuditEntry
 from core.host.loader import get_host
 from plugins.registry.models import Honour, Person
-from plugins.registry.vocab import DECEASED
+from plugins.registry.vocab import DECEASED, LEVELS
 
 PAGE_SIZE = 50
 ID_FRAGMENT = re.compile(r"^[0-9]{3,17}[0-9Xx]$")  # 4 to 18 characters: 123X is the end of one
@@ -37,6 +37,12 @@ ID_SEARCH_WINDOW = dt.timedelta(minutes=10)
 SEARCH_ID = "search_id"  # the audit action of an ID search
 MASKED_ID_HINT = "只能按身份证号码的后 4 位或完整号码查找"
 ID_SEARCH_TOO_OFTEN = "身份证号码查找过于频繁，请 10 分钟后再试"
+
+
+def level_rank():
+    """An honour's level as its rank, for "the highest honour": 0 for 全国 … 3 for 区县级, 4 for
+    a level outside LEVELS (a county plugin's own)."""
+    return case({level: i for i, level in enumerate(LEVELS)}, value=Honour.level, else_=len(LEVELS))
 
 
 def sees_full_numbers(user: CurrentUser | None) -> bool:

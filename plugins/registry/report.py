@@ -22,14 +22,16 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 
-from sqlalchemy import ColumnElement, case, func, or_, select, true
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from core.access.permissions import in_counties
 from core.report.sections import ReportSection, ReportTable
 from core.settings import clock
 from core.settings.counties import county_name, county_names, load_counties
 from plugins.registry.charts import BAR, COUNTED, OTHER, bars
 from plugins.registry.models import ChangeRequest, Honour, Person
+from plugins.registry.queries import level_rank
 from plugins.registry.vocab import APPROVED, CHANGE_KINDS, DECEASED, LEVELS
 
 KEY, TITLE, ORDER = "registry-roster", "劳模工匠名册", 10
@@ -38,15 +40,6 @@ TOTAL = "合计"
 RETIRED, TRANSFERRED = "退休", "转出"
 LEVEL_COLOURS = [COUNTED, "#e07b39", BAR, OTHER, "#c8ccd1"]  # 全国 darkest, then down the levels
 WAIT_AVERAGE, WAIT_MEDIAN = "平均等待（天）", "中位等待（天）"
-
-
-def _in(column: ColumnElement, counties: tuple[str, ...] | None) -> ColumnElement[bool]:
-    return true() if counties is None else column.in_(counties)
-
-
-def _rank() -> ColumnElement[int]:
-    """A level as its rank: 0 for 全国 … 3 for 区县级, 4 for anything else."""
-    return case({level: i for i, level in enumerate(LEVELS)}, value=Honour.level, else_=len(LEVELS))
 
 
 def as_of(year: int) -> dt.date:
@@ -69,13 +62,13 @@ def headcount(session: Session, year: int,
               counties: tuple[str, ...] | None) -> dict[tuple[str, str, str], int]:
     """(county code, highest level, status) -> people on the roster at the year's end (see the
     module's docstring for who counts)."""
-    best = (select(Honour.person_id, func.min(_rank()).label("best"))
+    best = (select(Honour.person_id, func.min(level_rank()).label("best"))
             .where(or_(Honour.year_awarded <= year, Honour.year_awarded.is_(None)))
             .group_by(Honour.person_id).subquery())
     stmt = (select(Person.county_code, best.c.best, Person.status, func.count())
             .join(best, best.c.person_id == Person.id)
             .where(or_(Person.status != DECEASED, Person.death_date > dt.date(year, 12, 31)))
-            .where(_in(Person.county_code, counties))
+            .where(in_counties(Person.county_code, counties))
             .group_by(Person.county_code, best.c.best, Person.status))
     levels = [*LEVELS, OTHER_LEVEL]
     return {(county, levels[rank], status): n for county, rank, status, n in session.execute(stmt)}
@@ -87,7 +80,7 @@ def honours_awarded(session: Session, year: int,
     first, then the most awarded."""
     stmt = (select(Honour.name, Honour.level, func.count())
             .join(Person, Person.id == Honour.person_id)
-            .where(Honour.year_awarded == year, _in(Person.county_code, counties))
+            .where(Honour.year_awarded == year, in_counties(Person.county_code, counties))
             .group_by(Honour.name, Honour.level))
     rank = {level: i for i, level in enumerate(LEVELS)}
     return sorted(session.execute(stmt).all(),
@@ -101,7 +94,7 @@ def approval_waits(session: Session, year: int,
     start, end = clock.local_year_bounds(year)
     stmt = (select(ChangeRequest.kind, ChangeRequest.submitted_at, ChangeRequest.decided_at)
             .where(ChangeRequest.state == APPROVED, ChangeRequest.decided_at >= start,
-                   ChangeRequest.decided_at < end, _in(ChangeRequest.county_code, counties)))
+                   ChangeRequest.decided_at < end, in_counties(ChangeRequest.county_code, counties)))
     waits: dict[str, list[float]] = {}
     for kind, submitted, decided in session.execute(stmt):
         waits.setdefault(kind, []).append((decided - submitted).total_seconds() / 86400)

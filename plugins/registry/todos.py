@@ -10,10 +10,11 @@ Each group is counted in one SQL query, however many requests there are.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, func, select, true
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from core.access.auth import CurrentUser
+from core.access.permissions import in_counties
 from core.data.db import utcnow
 from core.host.loader import get_host
 from core.host.todos import NORMAL, OVERDUE, SOON, Todo
@@ -23,11 +24,6 @@ from plugins.registry.vocab import PENDING, REJECTED, RETURNED
 
 QUEUE, MINE = "registry-review", "registry-mine"
 DAYS = OVERDUE_AFTER.days
-
-
-def _in_counties(user: CurrentUser) -> ColumnElement[bool]:
-    counties = user.visible_counties()
-    return true() if counties is None else ChangeRequest.county_code.in_(counties)
 
 
 def _counted(session: Session, where: ColumnElement[bool], groups: dict[str, tuple]) -> dict:
@@ -42,7 +38,7 @@ def _counted(session: Session, where: ColumnElement[bool], groups: dict[str, tup
 def _to_decide(session: Session, user: CurrentUser) -> list[Todo]:
     late = ChangeRequest.submitted_at < utcnow() - OVERDUE_AFTER
     found = _counted(session, and_(ChangeRequest.state == PENDING,
-                                   ChangeRequest.submitted_by != user.username, _in_counties(user)),
+                                   ChangeRequest.submitted_by != user.username, in_counties(ChangeRequest.county_code, user.visible_counties())),
                      {"late": (late, ChangeRequest.submitted_at),
                       "recent": (~late, ChangeRequest.submitted_at)})
     todos = []
@@ -59,7 +55,7 @@ def _to_decide(session: Session, user: CurrentUser) -> list[Todo]:
 
 
 def _own(session: Session, user: CurrentUser) -> list[Todo]:
-    mine = and_(ChangeRequest.submitted_by == user.username, _in_counties(user))
+    mine = and_(ChangeRequest.submitted_by == user.username, in_counties(ChangeRequest.county_code, user.visible_counties()))
     found = _counted(session, mine, {
         "returned": (ChangeRequest.state == RETURNED, ChangeRequest.decided_at),
         "rejected": (and_(ChangeRequest.state == REJECTED, ChangeRequest.seen_by_submitter.is_(False)),
