@@ -15,6 +15,7 @@ from sqlalchemy import make_url
 from tests.helpers import ACCOUNTS, COOKIE_KEY, NOTES, PASSWORD, TEST_PLUGINS, testkit
 
 PG_ENV = "JIANGXIN_TEST_POSTGRES_URL"
+CORE_ONLY = "registry,workshops"  # the built-in plugins core's own tests run without
 
 _ENV_KEYS = ("JIANGXIN_DATABASE_URL", "JIANGXIN_PLUGIN_PATH", "JIANGXIN_DISABLED_PLUGINS",
              "JIANGXIN_COOKIE_KEY", "JIANGXIN_DEMO", "JIANGXIN_COUNTIES_FILE",
@@ -27,8 +28,8 @@ def _set_env(monkeypatch, var_dir: Path, plugin_path: str = str(TEST_PLUGINS)) -
     monkeypatch.setenv("JIANGXIN_VAR_DIR", str(var_dir))
     monkeypatch.setenv("JIANGXIN_PLUGIN_PATH", plugin_path)
     monkeypatch.setenv("JIANGXIN_COOKIE_KEY", COOKIE_KEY)
-    # core's tests run with the test plugin alone; tests/registry turns the roster back on
-    monkeypatch.setenv("JIANGXIN_DISABLED_PLUGINS", "registry")
+    # core's tests run with the test plugin alone; roster_db turns the built-in plugins back on
+    monkeypatch.setenv("JIANGXIN_DISABLED_PLUGINS", CORE_ONLY)
 
 
 @pytest.fixture
@@ -271,6 +272,33 @@ def roster_db(env, roster_template, monkeypatch) -> str:
     url = _copy_database(roster_template, env, monkeypatch)
     monkeypatch.setenv("JIANGXIN_PLUGIN_PATH", "")
     monkeypatch.delenv("JIANGXIN_DISABLED_PLUGINS")
+    yield url
+    _dispose(url)
+
+
+@pytest.fixture
+def studios_db(roster_db) -> str:
+    """Every built-in plugin on (the roster and the studios), with the demo data of both."""
+    return roster_db
+
+
+@pytest.fixture
+def studios_alone(env, monkeypatch) -> str:
+    """The studios plugin with the roster disabled (and the test plugin off), in a fresh SQLite
+    file migrated for it, with the test accounts and no studios."""
+    from core.data.audit import Actor
+    from core.data.db import create_database, get_engine, session_scope
+    from core.data.migrate import upgrade
+    from core.host.loader import get_host
+
+    monkeypatch.setenv("JIANGXIN_PLUGIN_PATH", "")
+    monkeypatch.setenv("JIANGXIN_DISABLED_PLUGINS", "registry")
+    url = f"sqlite:///{env / 'studios.db'}"
+    monkeypatch.setenv("JIANGXIN_DATABASE_URL", url)
+    create_database(url)
+    upgrade(get_engine(url), get_host())
+    with session_scope(Actor("fixture", "admin"), url=url) as session:
+        _create_accounts(session)
     yield url
     _dispose(url)
 

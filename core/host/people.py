@@ -30,8 +30,9 @@ class PersonRef:
     """A person as another plugin may see them: never the full ID number or phone.
 
     ``status`` is the roster's 人员状态 (在职, 退休, 去世, 转出); ``id_number_masked`` is
-    shown as 330182********123X; ``honour`` is the person's highest honour (None: none).
-    ``source`` names the plugin that answered (core fills it in).
+    shown as 330182********123X; ``honour`` is the person's highest honour (None: none) and ``honour_level`` its level (全国, 省级, 市级, 区县级);
+    ``employer`` the 工作单位 ("" when unknown). ``source`` names the plugin that answered
+    (core fills it in).
 
     A *typed* name (``PersonRef.typed("张三")``: ``id`` None, ``source`` "") is what the pickers
     return when no plugin answers for people: a name the user typed, on no roster.
@@ -44,6 +45,8 @@ class PersonRef:
     id_number_masked: str = ""
     honour: str | None = None
     source: str = ""
+    employer: str = ""
+    honour_level: str | None = None
 
     @property
     def deceased(self) -> bool:

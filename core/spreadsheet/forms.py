@@ -91,6 +91,10 @@ def _database_problems(table: SpreadsheetTable, session, row: dict[str, Any],
         identity_clashes(table, session, [values], [0], keys, result, counties)
         if result.problems:
             return [(_key_of_header(table, p.header), p.reason) for p in result.problems]
+    if table.check_references:
+        found = table.check_references(session, [row], counties)
+        if found:
+            return [(key, reason) for _, key, reason in found]
     same_key = current is not None and _stored(table, current, table.natural_key) == \
         tuple(row[k] for k in table.natural_key)
     if table.existing_keys and table.natural_key and not same_key:
@@ -122,7 +126,7 @@ def check_one_row(table: SpreadsheetTable, values: dict[str, Any], user, *,
     counties = _scope(user, table, current)
     row, problems = check_one(table, values, counties)
     result = FormResult(row, problems)
-    if result.ok and (table.existing_keys or table.existing_identities):
+    if result.ok and (table.existing_keys or table.existing_identities or table.check_references):
         with read_session() as session:
             result.problems = _database_problems(table, session, row, counties, current)
     result.name = row_name(table, row) if result.ok else ""

@@ -105,6 +105,12 @@ class SpreadsheetTable:
       ``key`` (the key as it was) to ``row`` (every column, checked as ``write_rows``' rows are);
       only a one-row form's edit variant calls it (``core.spreadsheet.form_widget.table_form``
       with ``values``). May raise RowsRefused. Without it a table's rows cannot be edited there.
+    - ``check_references(session, rows, counties) -> list[(index, column key or None, reason)]``:
+      checks that need the database, row by row, such as a studio or a person the row names
+      that must exist within ``counties`` (None: the whole city). ``index`` is the row's place
+      in ``rows``; each problem is reported at its row and column (Chinese reason), and an
+      import with any of them writes nothing. Called with batches of at most 1,000 rows
+      (dicts keyed by column key), before ``existing_keys``; a one-row form calls it too.
     - ``row_name(row) -> str``: what a form's confirmation and audit entry call a row (a
       person's name, an activity's title); by default its first required text column.
     """
@@ -126,6 +132,8 @@ class SpreadsheetTable:
     export_sheets: Callable[[Any, tuple[str, ...] | None], Iterable[Any]] | None = None
     update_row: Callable[[Any, tuple, dict[str, Any], Any], None] | None = None
     row_name: Callable[[dict[str, Any]], str] | None = None
+    check_references: Callable[[Any, list[dict[str, Any]], tuple[str, ...] | None],
+                               list[tuple[int, str | None, str]]] | None = None
 
     @property
     def exportable(self) -> bool:

@@ -75,6 +75,10 @@ def write_valid_rows(table, actor, dry_run, progress, valid, numbers, keys, resu
             identity_clashes(table, session, valid, numbers, keys, result, counties)
             if result.problems:
                 return
+        if table.check_references:
+            reference_problems(table, session, valid, numbers, keys, result, counties)
+            if result.problems:
+                return
         if table.existing_keys and table.natural_key:
             valid = drop_existing(table, session, valid, numbers, keys, result)
         if dry_run or not valid:
@@ -129,6 +133,21 @@ def identity_clashes(table, session, valid, numbers, keys, result, counties) -> 
             values = dict(zip(keys, row, strict=True))
             result.bad_rows[row_no] = [str(v) if isinstance(v, tuple) else v
                                        for v in (values.get(k) if k else None for k in result.file_keys)]
+
+
+def reference_problems(table, session, valid, numbers, keys, result, counties) -> None:
+    """The table's own checks against the database (``check_references``), a batch of rows at
+    a time: each problem is reported at its row and column."""
+    shown = result.shown
+    for start in range(0, len(valid), 1000):
+        batch = [dict(zip(keys, values, strict=True)) for values in valid[start:start + 1000]]
+        for index, key, reason in table.check_references(session, batch, counties):
+            row_no = numbers[start + index]
+            result.problems.append(Problem(row_no, shown.get(key, key) if key else "", reason))
+            if len(result.bad_rows) < KEEP_BAD_ROWS:
+                values = batch[index]
+                result.bad_rows[row_no] = [str(v) if isinstance(v, tuple) else v
+                                           for v in (values.get(k) if k else None for k in result.file_keys)]
 
 
 def drop_existing(table, session, valid, numbers, columns, result) -> list[tuple]:

@@ -26,25 +26,28 @@ from plugins.registry.vocab import mask_id
 NO_ROSTER = "您无权查看名册中的人员"
 
 
-@cache  # the same subquery for every search: built once per process
-def _highest_honour():
-    """The person's highest honour: by level (LEVELS order), then the latest year, then name."""
-    return (select(Honour.name).where(Honour.person_id == Person.id)
+@cache  # the same subqueries for every search: built once per process
+def _highest_honour(column: str = "name"):
+    """The person's highest honour's ``column`` (its name, or its level): by level (LEVELS
+    order), then the latest year, then name."""
+    label = "honour" if column == "name" else f"honour_{column}"
+    return (select(getattr(Honour, column)).where(Honour.person_id == Person.id)
             .order_by(level_rank(), func.coalesce(Honour.year_awarded, 0).desc(), Honour.name)
-            .limit(1).correlate(Person).scalar_subquery().label("honour"))
+            .limit(1).correlate(Person).scalar_subquery().label(label))
 
 
 def _refs_of(stmt: Select) -> Select:
     """``stmt`` (selecting Person ids) as the rows a PersonRef is made of."""
     chosen = stmt.subquery()
     return (select(Person.id, Person.name, Person.county_code, Person.status, Person.id_number,
-                   _highest_honour())
+                   Person.employer, _highest_honour(), _highest_honour("level"))
             .join(chosen, chosen.c.id == Person.id))
 
 
 def _ref(row) -> PersonRef:
     return PersonRef(id=row.id, name=row.name, county_code=row.county_code, status=row.status,
-                     id_number_masked=mask_id(row.id_number), honour=row.honour)
+                     id_number_masked=mask_id(row.id_number), honour=row.honour,
+                     employer=row.employer or "", honour_level=row.honour_level)
 
 
 def search_filter(user: CurrentUser, text: str) -> PersonFilter:

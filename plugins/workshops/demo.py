@@ -1,0 +1,5 @@
+"""Demo studios (stub)."""
+
+
+def load(session, faker, seed):
+    return None

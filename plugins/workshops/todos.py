@@ -1,0 +1,5 @@
+"""The studios' to-dos (stub)."""
+
+
+def todos(session, user):
+    return []
