@@ -232,10 +232,10 @@ def test_county_staff_find_only_their_countys_people(people_db):
 
 
 @pytest.mark.parametrize("people_db", ["sqlite", "postgresql"], indirect=True)
-def test_a_reference_carries_the_status_masked_number_and_highest_honour(people_db):
+def test_a_reference_carries_the_status_masked_number_employer_and_highest_honour(people_db):
     found = search("reviewer", "张", limit=200)
     assert len(found) > 20
-    rows = {r.id: r for r in sql("SELECT id, name, county_code, status, id_number FROM registry_person")}
+    rows = {r.id: r for r in sql("SELECT id, name, county_code, status, id_number, employer FROM registry_person")}
     honours: dict[int, list] = {}
     for h in sql("SELECT person_id, name, level, year_awarded FROM registry_honour"):
         honours.setdefault(h.person_id, []).append(h)
@@ -246,6 +246,8 @@ def test_a_reference_carries_the_status_masked_number_and_highest_honour(people_
         best = min(honours.get(ref.id, []), default=None,
                    key=lambda h: (LEVEL_RANK[h.level], -(h.year_awarded or 0), h.name))
         assert ref.honour == (best.name if best else None)
+        assert ref.honour_level == (best.level if best else None)
+        assert ref.employer == (row.employer or "")
     assert any(len(honours.get(ref.id, [])) > 1 for ref in found)  # the order was put to work
     assert len(search("reviewer", "张", limit=5)) == 5
 
