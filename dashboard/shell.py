@@ -107,7 +107,8 @@ def _main() -> None:
     password_gate.enforce(user, lambda: st.navigation(_streamlit_pages(host, None)[0],
                                                       position="hidden"))
     sections, declared = _streamlit_pages(host, user)
-    current = st.navigation(sections)
+    # every page listed: collapsed, Streamlit hides the rest behind "View N more" (English)
+    current = st.navigation(sections, expanded=True)
     _run_page(host, user, current, *declared[id(current)])
 
 

@@ -72,7 +72,9 @@ def data_names(db) -> set[str]:
     with closing(sqlite3.connect(db)) as conn:
         names = {n for (n,) in conn.execute(
             "SELECT username FROM core_user UNION SELECT actor FROM core_audit_log UNION "
-            "SELECT submitted_by FROM registry_change UNION SELECT decided_by FROM registry_change")}
+            "SELECT submitted_by FROM registry_change UNION SELECT decided_by FROM registry_change UNION "
+            "SELECT updated_by FROM workshops_standard UNION SELECT reviewer FROM workshops_review UNION "
+            "SELECT \"by\" FROM workshops_status_change") if n}
     plugins = {p.name for p in (ROOT / "plugins").iterdir() if (p / "__init__.py").exists()}
     return names | plugins | {"core"}
 
