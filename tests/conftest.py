@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import make_url
 
-from tests.helpers import ACCOUNTS, COOKIE_KEY, NOTES, PASSWORD, TEST_PLUGINS, testkit
+from tests.helpers import ACCOUNTS, COOKIE_KEY, CORE_ONLY, NOTES, PASSWORD, TEST_PLUGINS, testkit
 
 PG_ENV = "JIANGXIN_TEST_POSTGRES_URL"
-CORE_ONLY = "registry,workshops"  # the built-in plugins core's own tests run without
 
 _ENV_KEYS = ("JIANGXIN_DATABASE_URL", "JIANGXIN_PLUGIN_PATH", "JIANGXIN_DISABLED_PLUGINS",
              "JIANGXIN_COOKIE_KEY", "JIANGXIN_DEMO", "JIANGXIN_COUNTIES_FILE",
@@ -268,17 +267,20 @@ def roster_template(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def roster_db(env, roster_template, monkeypatch) -> str:
-    """The roster plugin on (and the test plugin off), with the demo roster, in a copy."""
+    """The roster plugin on (the test plugin and the studios off), with the demo roster, in a copy."""
     url = _copy_database(roster_template, env, monkeypatch)
     monkeypatch.setenv("JIANGXIN_PLUGIN_PATH", "")
-    monkeypatch.delenv("JIANGXIN_DISABLED_PLUGINS")
+    # the roster's own tests see the roster alone (its tiles, to-dos, report); studios_db adds
+    # the studios, whose tables and demo rows the template holds either way
+    monkeypatch.setenv("JIANGXIN_DISABLED_PLUGINS", "workshops")
     yield url
     _dispose(url)
 
 
 @pytest.fixture
-def studios_db(roster_db) -> str:
+def studios_db(roster_db, monkeypatch) -> str:
     """Every built-in plugin on (the roster and the studios), with the demo data of both."""
+    monkeypatch.delenv("JIANGXIN_DISABLED_PLUGINS")
     return roster_db
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import COOKIE_KEY, PASSWORD, ROOT, TEST_PLUGINS
+from tests.helpers import COOKIE_KEY, CORE_ONLY, PASSWORD, ROOT, TEST_PLUGINS
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -86,7 +86,7 @@ def _reap_all() -> None:
 @pytest.fixture(scope="module")
 def server_and_db(tmp_path_factory, sqlite_template):
     with running_server(tmp_path_factory.mktemp("browser"), sqlite_template, str(TEST_PLUGINS),
-                        "registry") as (url, db):
+                        CORE_ONLY) as (url, db):
         yield url, db
 
 
@@ -230,7 +230,7 @@ def test_a_deep_link_survives_sign_in_and_forbidden_pages_stay_closed(server, br
 def test_a_deep_link_right_after_a_restart_still_lands_on_its_page(tmp_path, sqlite_template, browser):
     # The first session of a fresh server opens /core-audit before st.navigation has ever run:
     # no "Page not found" notice from Streamlit, and sign-in lands on the page.
-    with running_server(tmp_path, sqlite_template, str(TEST_PLUGINS), "registry") as (url, _db):
+    with running_server(tmp_path, sqlite_template, str(TEST_PLUGINS), CORE_ONLY) as (url, _db):
         page = browser.new_page()
         page.goto(f"{url}/core-audit")
         # the page has settled on the sign-in form: a "Page not found" notice would be up by now

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from tests.helpers import PASSWORD, TEST_PLUGINS
+from tests.helpers import CORE_ONLY, PASSWORD, TEST_PLUGINS
 from tests.test_browser import (  # noqa: F401
     CHROMIUM,
     browser,
@@ -28,7 +28,7 @@ FIRST, OWN = "chosen-by-admin-1", "only-i-know-it-2"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, sqlite_template):
     with running_server(tmp_path_factory.mktemp("accounts"), sqlite_template, str(TEST_PLUGINS),
-                        "registry") as (url, _db):
+                        CORE_ONLY) as (url, _db):
         yield url
 
 
