@@ -92,6 +92,8 @@ class Member(Base):
     __table_args__ = (
         Index("ix_workshops_member_studio", "studio_id", "role"),
         Index("ix_workshops_member_person", "person_id"),
+        # the honoured people of 成果统计 and the overview, by level (bench/workshops.py)
+        Index("ix_workshops_member_honour", "honour_level", "studio_id"),
         {"info": {"label": "工作室成员"}},
     )
 

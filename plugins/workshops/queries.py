@@ -67,8 +67,10 @@ def removal_condition() -> ColumnElement[bool]:
     from plugins.workshops.vocab import FAIL, REMOVED
 
     latest, before, later = aliased(Review), aliased(Review), aliased(Review)
-    newer = exists().where(and_(later.studio_id == Studio.id, later.year > latest.year))
-    failed_before = exists().where(and_(before.studio_id == Studio.id, before.year == latest.year - 1,
+    # correlated on ``latest`` (not Studio): each inner EXISTS would otherwise bring its own
+    # uncorrelated studio table and match any studio's reviews
+    newer = exists().where(and_(later.studio_id == latest.studio_id, later.year > latest.year))
+    failed_before = exists().where(and_(before.studio_id == latest.studio_id, before.year == latest.year - 1,
                                         before.grade == FAIL))
     failing_latest = exists().where(and_(latest.studio_id == Studio.id, latest.grade == FAIL,
                                          ~newer, failed_before))

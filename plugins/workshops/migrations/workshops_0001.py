@@ -130,6 +130,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_workshops_member")),
     )
     op.create_index("ix_workshops_member_person", "workshops_member", ["person_id"], unique=False)
+    op.create_index("ix_workshops_member_honour", "workshops_member", ["honour_level", "studio_id"], unique=False)
     op.create_index(
         "ix_workshops_member_studio", "workshops_member", ["studio_id", "role"], unique=False
     )
