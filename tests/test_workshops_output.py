@@ -118,23 +118,28 @@ def test_a_second_window_cannot_add_the_same_year_twice(one_studio):
 def test_the_studios_form_table_refuses_a_year_on_file_and_anothers_county_without_writing(one_studio):
     from core.data.audit import Actor
     from core.spreadsheet import write_one_row
-    from plugins.workshops.spreadsheet import studio_output_table
+    from plugins.workshops.spreadsheet import studio_output_edit_table
 
     sid, name, county = one_studio
-    form = studio_output_table(name, county, 2024)
-    assert write_one_row(form, {"awards": "2"}, Actor("staff_jd", "staff", JD)).written
-    again = write_one_row(form, {"awards": "3"}, Actor("staff_jd", "staff", JD))
-    assert not again.written and again.problems == [(None, "该工作室这一年度的成果已经填报，请刷新页面后修改")]
-    other = write_one_row(studio_output_table(name, county, 2023), {"awards": "3"}, Actor("staff_ca", "staff", CA))
-    assert not other.written and other.problems == [(None, "找不到该工作室：请先登记，或核对工作室名称和所属区县")]
+    form = studio_output_edit_table()
+    row = {"studio_name": name, "county_code": county, "year": 2024}
+    assert write_one_row(form, {**row, "awards": "2"}, Actor("staff_jd", "staff", JD)).written
+    again = write_one_row(form, {**row, "awards": "3"}, Actor("staff_jd", "staff", JD))
+    assert not again.written and again.problems and "已存在" in again.problems[0][1]
+    other = write_one_row(form, {**row, "year": 2023, "awards": "3"}, Actor("staff_ca", "staff", CA))
+    assert not other.written and other.problems == [("county_code", "建德市 不在您可导入的区县范围内")]
     assert sql("SELECT year, awards FROM workshops_output") == [(2024, 2)]
+    # the form's write is audited with the studio's county
+    assert sql("SELECT county_code FROM core_audit_log WHERE table_name = 'workshops_output' "
+               "AND action = 'create'") == [(county,)]
 
 
 def test_another_countys_staff_cannot_enter_a_studios_output(one_studio):
     at = form_app(one_studio, 2025, who=("staff_ca", CA))
     fill(at, {"发明专利": "1"})
     at.button(key=f"FormSubmitter:ws_output_{one_studio[0]}_2025-提交").click().run()
-    assert any("找不到该工作室" in e.value for e in at.error)
+    # (the studio page itself refuses them first: this is the form alone, given the studio)
+    assert any("建德市 不在您可导入的区县范围内" in e.value for e in at.error)
     assert sql("SELECT COUNT(*) FROM workshops_output") == [(0,)]
 
 

@@ -122,7 +122,8 @@ def _flash_key(key: str) -> str:
 
 def table_form(table: SpreadsheetTable | str, user=None, *, key: str, values: dict[str, Any] | None = None,
                columns: Sequence[str] | None = None, labels: dict[str, str] | None = None,
-               submit_label: str | None = None, done_message: str | None = None) -> None:
+               submit_label: str | None = None, done_message: str | None = None,
+               fixed: dict[str, Any] | None = None) -> None:
     """A form for one row of ``table`` (a table, or a registered table's name), written as
     ``user`` (default: the signed-in user) when submitted.
 
@@ -137,6 +138,9 @@ def table_form(table: SpreadsheetTable | str, user=None, *, key: str, values: di
     - ``submit_label``: default 提交 (保存修改 for an edit).
     - ``done_message``: the confirmation, formatted with ``name`` (what the table calls the row,
       ``SpreadsheetTable.row_name``): default “已添加“{name}”。” (“已修改“{name}”。”).
+    - ``fixed``: values of columns not drawn that every row this form writes has (a studio's
+      page fixes the studio, its county and the year, and only the figures are typed); they
+      are checked and written like typed values, so the county scope and audit see them.
 
     A user without the table's ``permission`` sees “无权访问”."""
     if isinstance(table, str):
@@ -171,7 +175,7 @@ def table_form(table: SpreadsheetTable | str, user=None, *, key: str, values: di
         if not st.form_submit_button(submit_label):
             return
         try:
-            result = write_one_row(table, {**(values or {}), **typed}, user, current=values)
+            result = write_one_row(table, {**(values or {}), **(fixed or {}), **typed}, user, current=values)
         except PermissionDenied as exc:
             slots[None].error(literal(exc))
             return

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from core.data.db import read_session
 from core.spreadsheet import table_form
 from plugins.workshops.models import Output
-from plugins.workshops.spreadsheet import FIELD_KEYS, studio_output_edit_table, studio_output_table
+from plugins.workshops.spreadsheet import FIELD_KEYS, studio_output_edit_table
 
 
 def stored_output(studio_id: int, year: int) -> dict[str, Any] | None:
@@ -28,12 +28,12 @@ def output_form(user, studio, year: int) -> None:
     ``name`` and ``county_code``): adds the year, or edits it when it is on file. Permission
     (workshops.edit) and county scope are checked by core's form and the table's callbacks."""
     key = f"ws_output_{studio.id}_{year}"
+    fixed = {"studio_name": studio.name, "county_code": studio.county_code, "year": year}
     stored = stored_output(studio.id, year)
-    if stored is None:
-        table_form(studio_output_table(studio.name, studio.county_code, year), user, key=key,
-                   submit_label="提交", done_message="已保存“{name}”。")
-        return
-    st.caption(f"{year} 年的成果已填报，修改后点“保存修改”。")
-    values = {"studio_name": studio.name, "county_code": studio.county_code, "year": year, **stored}
-    table_form(studio_output_edit_table(), user, key=key, values=values, columns=FIELD_KEYS,
+    if stored is not None:
+        st.caption(f"{year} 年的成果已填报，修改后点“保存修改”。")
+    # only the figures are drawn; the studio, its county and the year are fixed, and checked
+    # and written (and audited with the county) as an import's row would be
+    table_form(studio_output_edit_table(), user, key=key, columns=FIELD_KEYS, fixed=fixed,
+               values={**fixed, **stored} if stored is not None else None,
                done_message="已保存“{name}”。")

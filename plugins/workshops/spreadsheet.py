@@ -253,29 +253,6 @@ OUTPUT = SpreadsheetTable(
     update_row=update_output, check_references=output_references, row_name=output_name)
 
 
-def studio_output_table(name: str, county_code: str, year: int) -> SpreadsheetTable:
-    """``OUTPUT`` for one studio's year, to add it from a one-row form: only the numbers are
-    columns; the studio, its county and the year are fixed. The studio must be within the
-    user's counties (``output_references``); a year already on file is refused."""
-    fixed = {"studio_name": name, "county_code": county_code, "year": year}
-
-    def references(session, rows, counties):
-        return [(i, None, reason) for i, _, reason in output_references(session, [{**r, **fixed} for r in rows],
-                                                                        counties)]
-
-    def write(session, rows, actor):
-        if _output_id(session, (county_code, name, year)) is not None:
-            raise RowsRefused(TAKEN)
-        write_outputs(session, [{**r, **fixed} for r in rows], actor)
-
-    return replace(OUTPUT, columns=FIELD_COLUMNS, natural_key=(), county_column=None, permission=EDIT_PERMISSION,
-                   validate_row=lambda row: [(None, f"年度{reason}") if key == "year" else (key, reason)
-                                             for key, reason in check_output({**row, **fixed})],
-                   existing_keys=None,
-                   check_references=references, write_rows=write, update_row=None,
-                   row_name=lambda row: output_name(fixed))
-
-
 def studio_output_edit_table() -> SpreadsheetTable:
     """``OUTPUT`` as a studio page's form edits it: with ``workshops.edit`` (the import and
     export need ``workshops.import``)."""
