@@ -270,3 +270,20 @@ def test_reviewers_and_managers_only_read_the_standard(studios_alone, username):
     at.selectbox(key="standard_year").set_value(THIS).run()  # a year without one: nothing to press
     assert f"{THIS} 年度尚未制定淳安县建设标准。" in infos(at)
     assert [b.label for b in at.button] == ["退出登录"]
+
+
+def test_the_due_list_is_paged_and_a_link_to_a_studio_beyond_the_first_page_opens_it(studios_db):
+    """The demo: an administrator's whole city has more studios due than one page; the page
+    loads 50 of them, counts them all, and ?studio= finds one on a later page."""
+    due = rows("SELECT s.id, s.name FROM workshops_studio s WHERE s.status = '运行' AND s.named_year <= :y "
+               "AND NOT EXISTS (SELECT 1 FROM workshops_review r WHERE r.studio_id = s.id AND r.year = :y) "
+               "ORDER BY s.county_code, s.name, s.id", y=THIS)
+    assert len(due) > 50
+    at = signed_in_app("admin", page="workshops-review")
+    assert not at.exception
+    assert f"共 {len(due)} 个工作室待评审" in texts(at)
+    assert len(studio_box(at).options) == 50 and len(at.dataframe[0].value) == 50
+    last_id, last_name = due[-1]
+    at = signed_in_app("admin", page="workshops-review", query={"studio": str(last_id)})
+    assert studio_box(at).value == last_id
+    assert any(last_name in shown(m.value) for m in at.markdown)

@@ -22,7 +22,7 @@ from core.ui import can, format_time, page_link, require
 from core.ui.text import literal
 from plugins.workshops import reviews
 from plugins.workshops.models import Review, Studio
-from plugins.workshops.queries import StudioError, due_condition
+from plugins.workshops.queries import StudioError, count_due, due_condition
 from plugins.workshops.standards import scope_name, standard_for
 from plugins.workshops.vocab import PARTS
 
@@ -65,11 +65,16 @@ def _county(user) -> tuple[str, ...] | None:
     return (county,) if county else None
 
 
-def _due(session, year: int, counties) -> list:
-    return list(session.execute(
-        select(Studio.id, Studio.name, Studio.county_code, Studio.kind, Studio.level, Studio.leader_name)
-        .where(due_condition(year), in_counties(Studio.county_code, counties))
-        .order_by(Studio.county_code, Studio.name)))
+def _due(session, year: int, counties, *, offset: int = 0, limit: int = PAGE_SIZE,
+         studio_id: int | None = None) -> list:
+    """A page of the studios due (or the one ``studio_id``, if it is due), never all of them:
+    a province-wide reviewer may have thousands."""
+    stmt = (select(Studio.id, Studio.name, Studio.county_code, Studio.kind, Studio.level, Studio.leader_name)
+            .where(due_condition(year), in_counties(Studio.county_code, counties)))
+    if studio_id is not None:
+        return list(session.execute(stmt.where(Studio.id == studio_id)))
+    return list(session.execute(stmt.order_by(Studio.county_code, Studio.name, Studio.id)
+                                .offset(offset).limit(limit)))
 
 
 def _label(row) -> str:
@@ -84,33 +89,42 @@ def review_page() -> None:
         (st.success if kind == "success" else st.error)(message)
     counties = _county(user)
     with read_session() as session:
-        due = _due(session, year, counties)
+        total = count_due(session, year, counties)
     st.subheader(f"{year} 年度待评审工作室")
-    if not due:
+    if not total:
         st.info(f"{year} 年度没有待评审的工作室。")
     else:
-        _due_list(due)
-        _score(user, year, due)
+        _score(user, year, counties, _due_list(year, counties, total))
     _reviews_done(year, counties)
     if can("workshops.remove"):
         _removals(user, counties)
 
 
-def _due_list(due: list) -> None:
-    pages = (len(due) - 1) // PAGE_SIZE + 1
+def _due_list(year: int, counties, total: int) -> list:
+    """The page of due studios shown (50 a page); returns its rows."""
+    pages = (total - 1) // PAGE_SIZE + 1
     page = 1
     if pages > 1:
         page = st.number_input(f"页码（共 {pages} 页）", 1, pages, 1, key="review_due_page")
-    st.caption(f"共 {len(due)} 个工作室待评审")
-    shown = due[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    with read_session() as session:
+        shown = _due(session, year, counties, offset=(page - 1) * PAGE_SIZE)
+    st.caption(f"共 {total} 个工作室待评审")
     st.dataframe([{"工作室": r.name, "区县": county_name(r.county_code), "类型": r.kind, "级别": r.level,
                    "领办人": r.leader_name or ""} for r in shown], hide_index=True, width="stretch")
+    return shown
 
 
-def _score(user, year: int, due: list) -> None:
-    by_id = {r.id: r for r in due}
+def _score(user, year: int, counties, shown: list) -> None:
+    """Score one studio: those of the page shown, or the one a link (or an earlier choice) asks
+    for, when it is due and within the user's counties."""
     key = _studio_key()
     asked, kept = st.query_params.get("studio"), st.session_state.get(key)
+    wanted = kept if kept is not None else int(asked) if asked and asked.isdigit() else None
+    extra = []
+    if wanted is not None and wanted not in {r.id for r in shown}:
+        with read_session() as session:
+            extra = _due(session, year, counties, studio_id=wanted)
+    by_id = {r.id: r for r in [*extra, *shown]}
     if kept is not None and kept not in by_id:  # reviewed by someone else since it was chosen
         st.session_state.pop(key)
         st.warning("所选工作室已不在待评审名单中（可能已由他人评审），请重新选择。")
