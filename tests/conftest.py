@@ -284,23 +284,35 @@ def studios_db(roster_db, monkeypatch) -> str:
     return roster_db
 
 
-@pytest.fixture
-def studios_alone(env, monkeypatch) -> str:
-    """The studios plugin with the roster disabled (and the test plugin off), in a fresh SQLite
-    file migrated for it, with the test accounts and no studios."""
+@pytest.fixture(scope="session")
+def studios_alone_template(tmp_path_factory) -> Path:
+    """A migrated SQLite file with the studios plugin and the roster disabled, the test accounts
+    and no studios, made once per run (migrating and hashing passwords cost 2 s a test)."""
     from core.data.audit import Actor
-    from core.data.db import create_database, get_engine, session_scope
+    from core.data.db import create_database, dispose_engines, get_engine, session_scope
     from core.data.migrate import upgrade
     from core.host.loader import get_host
 
+    folder = tmp_path_factory.mktemp("studios-alone")
+    url = f"sqlite:///{folder / 'studios.db'}"
+    with pytest.MonkeyPatch.context() as mp:
+        _set_env(mp, folder / "var", plugin_path="")
+        mp.setenv("JIANGXIN_DISABLED_PLUGINS", "registry")
+        create_database(url)
+        upgrade(get_engine(url), get_host())
+        with session_scope(Actor("fixture", "admin"), url=url) as session:
+            _create_accounts(session)
+        dispose_engines()
+    return folder / "studios.db"
+
+
+@pytest.fixture
+def studios_alone(env, studios_alone_template, monkeypatch) -> str:
+    """The studios plugin with the roster disabled (and the test plugin off), in a copy of a
+    migrated SQLite file with the test accounts and no studios."""
     monkeypatch.setenv("JIANGXIN_PLUGIN_PATH", "")
     monkeypatch.setenv("JIANGXIN_DISABLED_PLUGINS", "registry")
-    url = f"sqlite:///{env / 'studios.db'}"
-    monkeypatch.setenv("JIANGXIN_DATABASE_URL", url)
-    create_database(url)
-    upgrade(get_engine(url), get_host())
-    with session_scope(Actor("fixture", "admin"), url=url) as session:
-        _create_accounts(session)
+    url = _copy_database(studios_alone_template, env, monkeypatch)
     yield url
     _dispose(url)
 
