@@ -78,6 +78,8 @@ ARIA_ZH = {
     "Click to retry upload": "点击重新上传", "Skip to main content": "跳到正文",
     "Error:": "错误：", "Only one file is allowed.": "只能上传一个文件。",
     "Unexpected error. Please try again.": "出错了，请重试。",
+    # under a text field being typed in (InputInstructions), beside its character count
+    "Press Enter to apply": "按回车键确认", "Press Enter to submit form": "按回车键提交",
 }
 ARIA_PATTERNS = [  # (JavaScript regular expression, replacement)
     (r"^Help for (.+)$", "$1的说明"),
@@ -94,6 +96,8 @@ ARIA_PATTERNS = [  # (JavaScript regular expression, replacement)
     # a file the drop zone refuses (its chip's alert and tooltip)
     (r"^(.+) files are not allowed\.$", "不接受这种格式的文件"),
     (r"^File must be (.+) or smaller\.$", "文件不能超过 $1"),
+    (r"^Press (\S+)\+Enter to apply$", "按 $1+回车键确认"),
+    (r"^Press (\S+)\+Enter to submit form$", "按 $1+回车键提交"),
 ]
 ARIA_SCRIPT = """<script id="jx-aria-zh">
 (() => {
@@ -115,9 +119,11 @@ ARIA_SCRIPT = """<script id="jx-aria-zh">
       if (z && z !== v) el.setAttribute(a, z);
     }
   };
-  // announcements read aloud, a list's "No results", a refused file's alert and tooltip: text
+  // announcements read aloud, a list's "No results", a refused file's alert and tooltip, the
+  // hint under a field being typed in ("Press Enter to apply"): text
   const spoken = n => n.parentElement && n.parentElement.closest(
-    '[data-live-announcer], [role=listbox], [role=log], [role=alert], [aria-live], [data-testid=stTooltipContent]');
+    '[data-live-announcer], [role=listbox], [role=log], [role=alert], [aria-live], [data-testid=stTooltipContent], ' +
+    '[data-testid=InputInstructions]');
   const iconName = /^[a-z_]+ icon$/;  // a button's hidden name for its icon ("add icon")
   const fixText = n => {
     const z = (spoken(n) || iconName.test(n.textContent.trim())) && zh(n.textContent);

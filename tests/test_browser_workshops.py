@@ -86,10 +86,24 @@ def test_county_staff_score_a_review_on_a_phone_and_the_overviews_grade_tile_mov
     grade = "优秀" if total >= 90 else "良好" if total >= 80 else "合格" if total >= 60 else "不合格"
     wait_for(page, page.get_by_text(f"总分 {total:.1f} / {full:g}，等次：{grade}"))
 
+    # the reviewer's note: the hint under the field while typing is Chinese too
+    note = page.get_by_role("textbox", name="评审意见")
+    note.press_sequentially("台账齐全")
+    hint = page.get_by_test_id("InputInstructions")
+    wait_for(page, hint)
+    page.wait_for_function("() => document.querySelector('[data-testid=InputInstructions]')"
+                           ".innerText.includes('回车键确认')", polling=50, timeout=10_000)
+    assert "Press" not in hint.inner_text() and "4/1000" in hint.inner_text()
+    note.press("Tab")
+    settled(page)
+
     page.get_by_role("button", name="提交评审").click()
     done = page.get_by_text(re.compile(f"已提交 {re.escape(name)} \\d{{4}} 年度评审"))
     wait_for(page, done)
     assert f"等次：{grade}" in done.inner_text()
+    with create_engine(f"sqlite:///{db}").connect() as conn:
+        assert conn.execute(text("SELECT note, grade FROM workshops_review WHERE studio_id = :s AND year = :y"),
+                            {"s": studio_id, "y": dt.date.today().year}).one() == ("台账齐全", grade)
     settled(page)
     # the form is cleared: the studio is no longer offered, and no score is left typed in
     assert page.get_by_role("spinbutton", name=criteria[0][0], exact=True).count() == 0

@@ -86,3 +86,17 @@ def test_a_one_row_form_gets_the_same_reference_check_under_its_field(sqlite_db)
     assert not result.written and _scores() == 0
     result = write_one_row(SCORES, {"team": "新安江队", "points": "2", "county_code": "建德市"}, STAFF_JD)
     assert result.written and _scores() == 1
+
+
+def test_a_file_with_bad_cells_reports_the_missing_references_of_its_other_rows_in_the_same_pass(sqlite_db, tmp_path):
+    _db(sqlite_db)
+    wb = Workbook()
+    wb.active.append(["队伍", "得分", "所属区县"])
+    wb.active.append(["新安江队", "很多", "建德市"])   # row 2: not a number
+    wb.active.append(["无名队", 2, "建德市"])          # row 3: no such team
+    wb.active.append(["新安江队", 5, "建德市"])
+    path = tmp_path / "scores.xlsx"
+    wb.save(path)
+    result = import_file(SCORES, path, STAFF_JD.actor)
+    assert [(p.row, p.header) for p in result.problems] == [(2, "得分"), (3, "队伍")]
+    assert result.problems[1].reason == MISSING and _scores() == 0

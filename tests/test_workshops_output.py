@@ -258,6 +258,10 @@ def test_city_readers_see_every_county_and_follow_the_links_filters(figures, use
     assert list(one.dataframe[0].value["区县"]) == ["淳安县"]
     assert list(one.dataframe[0].value["技术革新"]) == [4]
 
+    # the overview's national tile links with level=全国: only national honourees are listed
+    national = signed_in_app(username, "workshops-output", {"year": "2025", "level": "全国"})
+    assert set(national.dataframe[2].value["荣誉级别"]) == {"全国"}
+
 
 def test_county_staff_see_their_county_only_whatever_the_link_says(figures):
     at = signed_in_app("staff_jd", "workshops-output", {"year": "2025", "county": "330127"})

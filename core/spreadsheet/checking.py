@@ -270,7 +270,8 @@ class RowChecker:
     """Checks rows a chunk at a time: every cell column by column (far cheaper than a Python
     loop per cell), then each row across its columns (county scope, the table's validate_row,
     duplicates inside the file). Problems go to ``result``; valid rows are kept as tuples in
-    ``keys`` order, with their row numbers, until the first problem."""
+    ``keys`` order, with their row numbers, until the first problem (all of them for a table
+    with ``check_references``, whose database checks then run on them too)."""
 
     def __init__(self, table: SpreadsheetTable, mapping: dict[int, Column], header_values: list[Any],
                  counties: tuple[str, ...] | None, only_county: str | None,
@@ -297,6 +298,7 @@ class RowChecker:
         self.identities: dict[Any, tuple[int, tuple]] = {}
         self.valid: list[tuple] = []
         self.numbers: list[int] = []
+        self.keep_all = table.check_references is not None
 
     def check(self, chunk: list[tuple[int, list[Any]]]) -> None:
         result, keys = self.result, self.keys
@@ -311,7 +313,9 @@ class RowChecker:
                 result.problems.extend(problems)
                 if len(result.bad_rows) < KEEP_BAD_ROWS:
                     result.bad_rows[row_no] = list(chunk[i][1])
-            elif not result.problems:  # once anything is refused, valid rows are not kept
+            elif not result.problems or self.keep_all:
+                # once anything is refused, valid rows are not kept, unless the table checks
+                # them against the database too (so one report says everything wrong)
                 self.valid.append(row)
                 self.numbers.append(row_no)
                 if len(result.preview) < PREVIEW_ROWS:

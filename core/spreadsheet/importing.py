@@ -14,9 +14,10 @@ from pathlib import Path
 
 from core.access.permissions import require, scoped_counties
 from core.data.audit import Actor
+from core.data.db import read_session
 from core.spreadsheet.checking import ImportResult, Problem, check_rows
 from core.spreadsheet.table import SpreadsheetTable
-from core.spreadsheet.writing import WriteRefused, write_valid_rows
+from core.spreadsheet.writing import WriteRefused, reference_problems, write_valid_rows
 
 
 class _CollectorPause:
@@ -61,6 +62,10 @@ def import_file(table: SpreadsheetTable, path: str | Path, actor: Actor, *,
         result, valid, numbers, keys = check_rows(table, path, counties=counties, progress=progress)
         result.dry_run = dry_run
         if not result.ok:
+            if table.check_references and valid:  # the rows read well: their references, in the same report
+                with read_session() as session:
+                    reference_problems(table, session, valid, numbers, keys, result, counties)
+                result.problems.sort(key=lambda p: p.row)
             return result
         try:
             write_valid_rows(table, actor, dry_run, progress, valid, numbers, keys, result, counties)

@@ -109,7 +109,8 @@ class SpreadsheetTable:
       checks that need the database, row by row, such as a studio or a person the row names
       that must exist within ``counties`` (None: the whole city). ``index`` is the row's place
       in ``rows``; each problem is reported at its row and column (Chinese reason), and an
-      import with any of them writes nothing. Called with batches of at most 1,000 rows
+      import with any of them writes nothing. It also runs on the rows that read well of a
+      file with other problems, so one report names them all. Called with batches of at most 1,000 rows
       (dicts keyed by column key), before ``existing_keys``; a one-row form calls it too.
     - ``row_name(row) -> str``: what a form's confirmation and audit entry call a row (a
       person's name, an activity's title); by default its first required text column.

@@ -41,7 +41,7 @@ def _version() -> int:
 def _apply_query(user, years: list[int]) -> None:
     """Set the filters from the link, once per link (the user may change them afterwards); a
     value that is no choice of its filter is ignored."""
-    wanted = (st.query_params.get("year"), st.query_params.get("county"))
+    wanted = (st.query_params.get("year"), st.query_params.get("county"), st.query_params.get("level"))
     if st.session_state.get("ws_out_query") == wanted and YEAR in st.session_state:
         return
     st.session_state["ws_out_query"] = wanted
@@ -49,6 +49,8 @@ def _apply_query(user, years: list[int]) -> None:
     st.session_state[YEAR] = year
     county = resolve_county(wanted[1] or "") if wanted[1] else None
     st.session_state[COUNTY] = county if county and user.county_code is None else ALL
+    # the overview's 全国级荣誉成员 tile links with level=全国: its people listed
+    st.session_state[LEVEL] = wanted[2] if wanted[2] in HONOUR_LEVELS else ALL
     st.session_state[PAGE] = 1
 
 
@@ -59,7 +61,8 @@ def _to_link() -> None:
         st.query_params["county"] = st.session_state[COUNTY]
     else:
         st.query_params.pop("county", None)
-    st.session_state["ws_out_query"] = (st.query_params.get("year"), st.query_params.get("county"))
+    st.session_state["ws_out_query"] = (st.query_params.get("year"), st.query_params.get("county"),
+                                        st.query_params.get("level"))
     st.session_state[PAGE] = 1
 
 
