@@ -17,7 +17,7 @@ from tests.test_browser import CHROMIUM, browser, running_server, settled, sign_
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
 PHONE = {"width": 390, "height": 844}
-GRADE_TILE = "本年度评审等次"
+GRADE_TILE = "年度评审等次"
 
 
 @pytest.fixture(scope="module")

@@ -146,7 +146,7 @@ def link_of(block) -> tuple[str, dict[str, str]]:
 
 
 TITLES = {"workshops-by-kind": "在册工作室", "workshops-reviews": "年度评审进度",
-          "workshops-grades": "本年度评审等次", "workshops-output": "年度成果（专利）",
+          "workshops-grades": "年度评审等次", "workshops-output": "年度成果（专利）",
           "workshops-honoured": "全国级荣誉成员", "workshops-leaders": "需更换领办人"}
 
 
@@ -175,10 +175,10 @@ def test_a_chosen_year_reaches_the_review_tiles_and_not_the_headcounts(db):
     assert not at.exception
     shown = {m.label: m.value for m in at.metric}
     want = oracle(db, None, LAST)
-    assert shown["本年度评审等次"] == str(want["workshops-grades"])
+    assert shown["年度评审等次"] == str(want["workshops-grades"])
     assert shown["在册工作室"] == str(want["workshops-by-kind"])
     blocks = tiles(at)
-    assert link_of(blocks["本年度评审等次"]) == ("workshops-list", {"year": str(LAST), "grade": "已评审"})
+    assert link_of(blocks["年度评审等次"]) == ("workshops-list", {"year": str(LAST), "grade": "已评审"})
     assert link_of(blocks["在册工作室"]) == ("workshops-list", {})  # headcount now: no year
     assert link_of(blocks["需更换领办人"]) == ("workshops-list", {"flag": "leader"})
 
@@ -220,7 +220,7 @@ def test_each_role_gets_its_studio_to_dos_with_raw_sql_counts(db):
     proposals = removal_oracle(db, None)
     assert proposals >= 3
     admin = studio_todos("admin")
-    assert admin["workshops-removal"] == (proposals, NORMAL, "workshops-list", {"flag": "removal"})
+    assert admin["workshops-removal"] == (proposals, NORMAL, "workshops-review", {})
     assert admin["workshops-leaders"][0] == oracle(db, None, THIS_YEAR)["workshops-leaders"]
     assert studio_todos("manager") == {}
 

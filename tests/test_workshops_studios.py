@@ -372,6 +372,11 @@ def test_the_new_studio_form_clears_and_refuses_a_duplicate(studios_alone):
     form = "ws_new_0"
     at.text_input(key=f"{form}_name").input("寿昌镇电工工作室")
     at.text_input(key=f"{form}_employer").input("国网建德供电公司")
+    # kind and level start unchosen: nothing is created until they are chosen
+    at.button(key=f"FormSubmitter:{form}-创建").click().run()
+    assert [e.value for e in at.error] == ["请选择类型"] and sql("SELECT name FROM workshops_studio") == []
+    at.selectbox(key=f"{form}_kind").set_value("技能大师工作室")
+    at.selectbox(key=f"{form}_level").set_value("市级")
     at.button(key=f"FormSubmitter:{form}-创建").click().run()
     assert not at.exception
     assert [s.value for s in at.success] == ["已创建工作室“寿昌镇电工工作室”（建德市）。"]
@@ -380,6 +385,8 @@ def test_the_new_studio_form_clears_and_refuses_a_duplicate(studios_alone):
         ("寿昌镇电工工作室", JD, "国网建德供电公司")]
     at.text_input(key="ws_new_1_name").input("寿昌镇电工工作室")
     at.text_input(key="ws_new_1_employer").input("国网建德供电公司")
+    at.selectbox(key="ws_new_1_kind").set_value("技能大师工作室")
+    at.selectbox(key="ws_new_1_level").set_value("市级")
     at.button(key="FormSubmitter:ws_new_1-创建").click().run()
     assert [e.value for e in at.error] == ["建德市已有名为“寿昌镇电工工作室”的工作室"]
     assert one("SELECT COUNT(*) FROM workshops_studio") == 1
@@ -430,6 +437,8 @@ def test_status_change_on_the_page_and_removal_only_for_admins(studios_alone):
     assert not at.exception
     assert sql("SELECT status, \"on\", reason FROM workshops_status_change") == [("暂停", "2025-05-01", "场地改造")]
     assert "场地改造" in texts(at)
+    history = next(d.value for d in at.dataframe if "办理人" in d.value.columns)
+    assert list(history["办理人"]) == ["建德工作人员"]  # the handler's name, not their username
     admin = signed_in_app("admin", page="workshops-list", query={"studio": str(jd)})
     assert admin.radio(key=f"ws_status_{jd}_0").options == ["运行", "摘牌"]
 

@@ -9,7 +9,7 @@ parameters, see INTERFACES: ``status``, ``grade``, ``year``, ``flag``; the overv
   (工作室一览 without ``status`` lists the studios not removed).
 - 年度评审进度: the reviews done in the year (the chosen one, else this year) against the
   studios due that year (done plus still due: ``queries.due_condition``).
-- 本年度评审等次: the reviews of the year by grade (工作室一览 ``?year=…&grade=已评审`` lists
+- 年度评审等次: the reviews of the year by grade (工作室一览 ``?year=…&grade=已评审`` lists
   the studios reviewed that year).
 - 年度成果: patents of the year, against the year before; the chart compares each measure.
 - 全国级荣誉成员: the distinct people whose honour is national (荣誉级别 全国) among the
@@ -265,7 +265,7 @@ def leaders(ctx: MetricContext) -> MetricResult:
     return MetricResult(
         value=total, rows=rows, link_params={"flag": "leader", "year": ""},
         help="领办人去世、调往其他区县或单位，需更换领办人的工作室（不含摘牌）；不按年度筛选",
-        caption="请各区县尽快确定新的领办人" if total else "没有需更换领办人的工作室",
+        caption="请各区县尽快确定新的领办人" if total else None,  # at 0 the tile says 暂无数据
         chart=bars(rows, "区县", "工作室数", title="各区县需更换领办人的工作室数", horizontal=True,
                    order=[r["区县"] for r in rows]) if rows else None)
 
@@ -277,7 +277,7 @@ METRICS = [
     Metric(key="workshops-reviews", title="年度评审进度", compute=reviews,
            tables=frozenset({"workshops_studio", "workshops_review"}), permission=PERMISSION,
            link="workshops-review", order=21),
-    Metric(key="workshops-grades", title="本年度评审等次", compute=grades, tables=frozenset({"workshops_review"}),
+    Metric(key="workshops-grades", title="年度评审等次", compute=grades, tables=frozenset({"workshops_review"}),
            permission=PERMISSION, link="workshops-list", order=22),
     Metric(key="workshops-output", title="年度成果（专利）", compute=output, tables=frozenset({"workshops_output"}),
            permission=PERMISSION, link="workshops-output", order=23),

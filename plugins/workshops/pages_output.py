@@ -163,8 +163,10 @@ def _ranking(counties, year: int, measure: str, version: int) -> None:
         st.info(f"{year} 年还没有工作室填报{label}。")
         return
     st.caption(f"按{label}从多到少，列出前 {RANKED} 个工作室（数量相同的名次相同）。点击一行打开该工作室的页面。")
-    event = st.dataframe([{"名次": r["rank"], "工作室": r["name"], "区县": county_name(r["county_code"]),
-                           "类型": r["kind"], "级别": r["level"], f"{label}（{unit}）": r["value"]} for r in rows],
+    # the figure ranked beside the rank: what a phone shows without scrolling sideways
+    event = st.dataframe([{"名次": r["rank"], f"{label}（{unit}）": r["value"], "工作室": r["name"],
+                           "区县": county_name(r["county_code"]), "类型": r["kind"], "级别": r["level"]}
+                          for r in rows],
                          hide_index=True, width="stretch", key="ws_out_ranking", on_select="rerun",
                          selection_mode=["single-row", "single-cell"])
     _open_studio(event, rows, "studio_id")

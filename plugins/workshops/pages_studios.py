@@ -26,6 +26,7 @@ from core.ui.text import literal
 from plugins.workshops import studios as svc
 from plugins.workshops.queries import NOT_FOUND, StudioError
 from plugins.workshops.vocab import (
+    ACTIVE,
     KINDS,
     LEADER,
     LEVELS,
@@ -202,10 +203,11 @@ def _studio_fields(user, key: str, values: dict | None = None) -> dict:
     v = values or {}
     name = st.text_input("工作室名称", value=v.get("name", ""), max_chars=svc.MAX_NAME, key=f"{key}_name")
     c1, c2 = st.columns(2)
-    kind = c1.selectbox("类型", KINDS, index=KINDS.index(v["kind"]) if v.get("kind") in KINDS else 0,
-                        key=f"{key}_kind")
-    level = c2.selectbox("级别", LEVELS, index=LEVELS.index(v["level"]) if v.get("level") in LEVELS else 0,
-                         key=f"{key}_level")
+    # a new studio's kind and level start unchosen: a default left unnoticed made studios 国家级
+    kind = c1.selectbox("类型", KINDS, index=KINDS.index(v["kind"]) if v.get("kind") in KINDS else None,
+                        placeholder="请选择", key=f"{key}_kind")
+    level = c2.selectbox("级别", LEVELS, index=LEVELS.index(v["level"]) if v.get("level") in LEVELS else None,
+                         placeholder="请选择", key=f"{key}_level")
     employer = st.text_input("依托单位", value=v.get("host_employer", ""), max_chars=100, key=f"{key}_employer")
     codes = [c.code for c in load_counties()] if user.county_code is None else [user.county_code]
     current = v.get("county_code") or codes[0]
@@ -253,7 +255,8 @@ def _studio_page(user, wanted: str) -> None:
             people = [(m["person_id"], m["name"]) for m in record.members]
             s = record.studio
             names = display_names(session, user, [(s["leader_id"], s["leader_name"] or ""), *people])
-            reviewers = user_names(session, {r["reviewer"] for r in record.reviews})
+            # reviewers and the status changes' handlers by their names, not their usernames
+            reviewers = user_names(session, {r["reviewer"] for r in record.reviews} | {c["by"] for c in record.statuses})
     except (StudioError, PermissionDenied, ValueError, OverflowError):
         st.title("工作室一览")
         st.error(NOT_FOUND)
@@ -265,9 +268,11 @@ def _studio_page(user, wanted: str) -> None:
     _funding(record)
     _output(record)
     _reviews(record, reviewers)
-    if record.studio["status"] != REMOVED:
-        page_link("workshops-review", "去年度评审为该工作室评分", {"studio": str(studio_id)}, icon="📝")
-    _status_history(record)
+    # to 年度评审 only while this year's review is still to do there (running, not yet reviewed)
+    if record.studio["status"] == ACTIVE and can("workshops.review") \
+            and all(r["year"] != clock.this_year() for r in record.reviews):
+        page_link("workshops-review", "前往年度评审，为该工作室评分", {"studio": str(studio_id)}, icon="📝")
+    _status_history(record, reviewers)
     if can("workshops.edit"):
         _actions(user, record)
 
@@ -357,18 +362,20 @@ def _reviews(record: svc.StudioRecord, reviewers: dict[str, str]) -> None:
     if not record.reviews:
         st.caption("暂无评审记录")
         return
-    st.dataframe([{"年度": r["year"], "评审标准": r["standard_title"], "总分": f"{r['total']:g} / {r['full_marks']:g}",
-                   "等次": r["grade"], "评审人": reviewers.get(r["reviewer"], r["reviewer"]),
+    # the grade and total first: what a phone shows without scrolling sideways
+    st.dataframe([{"年度": r["year"], "等次": r["grade"], "总分": f"{r['total']:g} / {r['full_marks']:g}",
+                   "评审标准": r["standard_title"], "评审人": reviewers.get(r["reviewer"], r["reviewer"]),
                    "评审意见": r["note"] or "", "评审时间": format_time(r["reviewed_at"])}
                   for r in record.reviews], hide_index=True, width="stretch")
 
 
-def _status_history(record: svc.StudioRecord) -> None:
+def _status_history(record: svc.StudioRecord, names: dict[str, str]) -> None:
     st.markdown("**状态变更记录**")
     if not record.statuses:
         st.caption("暂无状态变更记录")
         return
-    st.dataframe([{"日期": c["on"].isoformat(), "状态": c["status"], "原因": c["reason"], "办理人": c["by"]}
+    st.dataframe([{"日期": c["on"].isoformat(), "状态": c["status"], "原因": c["reason"],
+                   "办理人": names.get(c["by"], c["by"])}
                   for c in record.statuses], hide_index=True, width="stretch")
 
 

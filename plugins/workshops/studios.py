@@ -204,11 +204,11 @@ def _checked(values: Mapping[str, object], current: Studio | None = None) -> dic
         out["name"] = _text(values.get("name"), "工作室名称", MAX_NAME)
     if "kind" in values or current is None:
         if values.get("kind") not in KINDS:
-            raise StudioError("类型应为：" + "、".join(KINDS))
+            raise StudioError("请选择类型" if values.get("kind") is None else "类型应为：" + "、".join(KINDS))
         out["kind"] = values["kind"]
     if "level" in values or current is None:
         if values.get("level") not in LEVELS:
-            raise StudioError("级别应为：" + "、".join(LEVELS))
+            raise StudioError("请选择级别" if values.get("level") is None else "级别应为：" + "、".join(LEVELS))
         out["level"] = values["level"]
     if "host_employer" in values or current is None:
         out["host_employer"] = _text(values.get("host_employer"), "依托单位", 100)

@@ -5,7 +5,8 @@
 - 待评审的工作室 (``workshops.review``): the studios due for this year's review
   (``queries.count_due``); urgent from 1 December, when the year is nearly out. Links to 年度评审.
 - 建议摘牌的工作室 (``workshops.remove``): studios that failed two years in a row
-  (``queries.removal_condition``), for an admin to confirm. Links to 工作室一览 ``?flag=removal``.
+  (``queries.removal_condition``), for an admin to confirm. Links to 年度评审, whose 建议摘牌
+  section confirms them.
 
 A group at 0 is no to-do (core leaves it out).
 """
@@ -53,9 +54,9 @@ def _reviews_due(session: Session, counties) -> list[Todo]:
 
 def _removals(session: Session, counties) -> list[Todo]:
     n = _count(session, and_(removal_condition(), in_counties(Studio.county_code, counties)))
-    return [Todo(key="workshops-removal", title="连续两年评审不合格、建议摘牌的工作室", count=n, link=LIST,
-                 link_params={"flag": "removal"}, urgency=NORMAL, unit="个",
-                 help="核实情况后确认摘牌")] if n else []
+    # to 年度评审, whose 建议摘牌 section lists them with the confirmation
+    return [Todo(key="workshops-removal", title="连续两年评审不合格、建议摘牌的工作室", count=n, link=REVIEW,
+                 urgency=NORMAL, unit="个", help="核实情况后在“建议摘牌”中确认摘牌")] if n else []
 
 
 def todos(session: Session, user) -> list[Todo]:
