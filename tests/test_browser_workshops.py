@@ -112,3 +112,32 @@ def test_county_staff_score_a_review_on_a_phone_and_the_overviews_grade_tile_mov
     # nothing on the phone is wider than the screen
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     context.close()
+
+
+def test_after_saving_on_a_studios_page_the_next_section_opened_stays_open(studios_server, browser):  # noqa: F811
+    """Once a save's message has been shown, opening 添加成员 and searching keeps it open: the
+    message used to shift the page and the section closed at its first rerun."""
+    url, db = studios_server
+    with create_engine(f"sqlite:///{db}").connect() as conn:
+        studio_id = conn.execute(text("SELECT id FROM workshops_studio WHERE county_code = '330182' "
+                                      "AND status = '运行' ORDER BY name DESC LIMIT 1")).scalar_one()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{url}/workshops-list?studio={studio_id}")
+    sign_in(page, "staff_jd", PASSWORD)
+    wait_for(page, page.get_by_role("heading", name="工作室详情"))
+    settled(page)
+    page.get_by_text("补助资金", exact=True).last.click()
+    page.get_by_role("spinbutton", name="金额（万元）").fill("12.5")
+    page.get_by_role("button", name="保存补助资金").click()
+    wait_for(page, page.get_by_text(re.compile(r"补助资金 12\.50 万元")))
+    settled(page)
+
+    section = page.get_by_test_id("stExpander").filter(has=page.get_by_text("添加成员", exact=True))
+    section.get_by_text("添加成员", exact=True).click()
+    search = section.get_by_role("textbox", name="成员")
+    wait_for(page, search)
+    search.fill("王")
+    search.press("Enter")
+    settled(page)
+    assert section.locator("details").get_attribute("open") is not None
+    assert search.is_visible()

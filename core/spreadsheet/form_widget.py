@@ -157,9 +157,10 @@ def table_form(table: SpreadsheetTable | str, user=None, *, key: str, values: di
     if (table.update_row if editing else table.write_rows) is None:
         st.error(f"{literal(table.title)}不能在这里{'修改' if editing else '添加'}")
         return
+    slot = st.empty()  # drawn on every run: a message shown once must not move what follows
     message = st.session_state.pop(_flash_key(key), None)
     if message:
-        st.success(message)
+        slot.success(message)
     drawn = [table.column(k) for k in columns] if columns else list(table.columns)
     labels = {**{c.key: c.header for c in table.columns}, **(labels or {})}
     n = st.session_state.setdefault(_round_key(key), 0)

@@ -41,9 +41,10 @@ def form_round() -> int:
 
 def show_flash() -> None:
     """The confirmation a submission left before its rerun, once."""
+    slot = st.empty()  # drawn on every run: a message shown once must not move what follows
     message = st.session_state.pop(FLASH, None)
     if message:
-        st.success(message)
+        slot.success(message)
 
 
 def _pick_person(user, key: str, include_deceased: bool = False) -> Person | None:

@@ -84,8 +84,9 @@ def person_line(subject: changes.Subject, full: bool) -> str:
 def review_page() -> None:
     user = require("registry.review")
     st.title("审核队列")
-    for kind, text in st.session_state.pop(FLASH, []):
-        (st.success if kind == "success" else st.error)(text)
+    with st.container():  # drawn on every run: messages shown once must not move what follows
+        for kind, text in st.session_state.pop(FLASH, []):
+            (st.success if kind == "success" else st.error)(text)
     county, kind, overdue = _filters(user)
     scope = (county,) if county else user.visible_counties()
     full = sees_full_numbers(user)

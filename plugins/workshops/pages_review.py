@@ -85,8 +85,9 @@ def review_page() -> None:
     user = require("workshops.review")
     year = clock.this_year()
     st.title("年度评审")
-    for kind, message in st.session_state.pop(FLASH, []):
-        (st.success if kind == "success" else st.error)(message)
+    with st.container():  # drawn on every run, so the page below keeps its place
+        for kind, message in st.session_state.pop(FLASH, []):
+            (st.success if kind == "success" else st.error)(message)
     counties = _county(user)
     with read_session() as session:
         total = count_due(session, year, counties)

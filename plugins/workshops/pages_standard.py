@@ -65,9 +65,10 @@ def _choose(user, years: list[int]) -> tuple[int, str]:
 def standard_page() -> None:
     user = require("workshops.view")
     st.title("建设标准")
+    slot = st.empty()  # drawn on every run, so what follows keeps its place (and open sections stay open)
     message = st.session_state.pop(FLASH, None)
     if message:
-        st.success(message)
+        slot.success(message)
     with read_session() as session:
         years = _years(session)
     year, scope = _choose(user, years)

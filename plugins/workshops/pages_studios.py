@@ -56,9 +56,12 @@ def _round() -> int:
 
 
 def _flash() -> None:
+    """The last action's message, in a slot drawn on every run: shown once then gone, it shifted
+    the page's elements, and an expander opened next (添加成员) closed at its first rerun."""
+    slot = st.empty()
     message = st.session_state.pop(FLASH, None)
     if message:
-        st.success(message)
+        slot.success(message)
 
 
 def _done(message: str) -> None:
