@@ -83,6 +83,18 @@ def shoot(browser, url: str, user: str, path: str, name: str, *, viewport=WIDE, 
     context.close()
 
 
+def _studio(folder: Path, *, due: bool = False) -> int:
+    """A running 建德 studio of the demo (one still due for this year's review, if ``due``)."""
+    import sqlite3
+    from contextlib import closing
+
+    due_only = ("AND NOT EXISTS (SELECT 1 FROM workshops_review r WHERE r.studio_id = s.id "
+                "AND r.year = CAST(strftime('%Y', 'now') AS INTEGER))") if due else ""
+    with closing(sqlite3.connect(folder / "demo.db")) as conn:
+        return conn.execute("SELECT id FROM workshops_studio s WHERE county_code = '330182' "
+                            f"AND status = '运行' {due_only} ORDER BY name LIMIT 1").fetchone()[0]
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -99,6 +111,12 @@ def main() -> None:
             shoot(browser, url, "demo_staff", "registry-submit", "img/submit.png")
             shoot(browser, url, "demo_staff", "registry-people", "img/roster-phone.png",
                   viewport=PHONE, full_page=False)
+            shoot(browser, url, "demo_manager", "workshops-list", "img/studios-list.png", full_page=False)
+            shoot(browser, url, "demo_staff", f"workshops-list?studio={_studio(folder)}",
+                  "img/studio-phone.png", viewport=PHONE)
+            shoot(browser, url, "demo_staff", f"workshops-review?studio={_studio(folder, due=True)}",
+                  "img/studio-review-phone.png", viewport=PHONE)
+            shoot(browser, url, "demo_manager", "workshops-output", "img/studios-output.png")
             browser.close()
 
 

@@ -58,13 +58,24 @@ def workshops_audit() -> int:
     return sql("SELECT COUNT(*) FROM core_audit_log WHERE table_name LIKE 'workshops_%'")[0][0]
 
 
+def leaders_to_replace(user) -> int:
+    """The count on the 工作台 to-do 需更换领办人的工作室 of ``user`` (0: no such to-do)."""
+    from core.host.todos import collect_todos
+
+    with read_session() as s:
+        return next((t.count for t in collect_todos(s, user) if t.key == "workshops-leaders"), 0)
+
+
 def test_approving_a_leaders_death_flags_the_studio_and_marks_them_deceased(studios_db):
     leader, member, _ = living()
     sid = studio_led_by(leader, [member], name="新安江水电检修工作室")
     removed = studio_led_by(leader, name="已摘牌的工作室", status="摘牌")
     assert flag(sid) == (0, None)
+    before = leaders_to_replace(STAFF_JD)
     approve(changes.submit_death, leader.id, dt.date(2026, 10, 1), "家属告知")
     assert flag(sid) == (1, f"领办人{leader.name}已去世")
+    # the county's staff have one more studio to find a leader for on their 工作台
+    assert leaders_to_replace(STAFF_JD) == before + 1
     assert flag(removed) == (0, None)  # a removed studio needs no leader
     assert sql("SELECT DISTINCT deceased FROM workshops_member WHERE person_id = :p", p=leader.id) == [(1,)]
     assert sql("SELECT deceased FROM workshops_member WHERE person_id = :p AND studio_id = :i",

@@ -151,7 +151,9 @@ def _score(user, year: int, counties, shown: list) -> None:
         st.markdown(f"**{literal(studio.name)}** · {literal(county_name(studio.county_code))} · "
                     f"{literal(studio.kind)} · {literal(studio.level)}"
                     + (f" · 领办人 {literal(studio.leader_name)}" if studio.leader_name else ""))
-        st.caption(f"评审依据：{literal(standard.title)}（{scope_name(standard.county_code)}）")
+        st.caption(f"评审依据：{literal(standard.title)}（{scope_name(standard.county_code)}）；"
+                   f"等次分数线：优秀 ≥ {standard.excellent_min:g}，良好 ≥ {standard.good_min:g}，"
+                   f"合格 ≥ {standard.pass_min:g}")
         n = _round()
         scores: dict[int, float | None] = {}
         for part in PARTS:

@@ -57,7 +57,7 @@ def _choose(user, years: list[int]) -> tuple[int, str]:
         st.session_state["standard_scope"] = asked.get("county")
     st.session_state.setdefault("standard_year", clock.this_year())
     a, b = st.columns(2)
-    year = a.selectbox("年度", years, key="standard_year")
+    year = a.selectbox("年度", years, format_func=lambda y: f"{y} 年", key="standard_year")
     scope = b.selectbox("范围", scopes, key="standard_scope", format_func=standards.scope_name)
     return year, scope
 
