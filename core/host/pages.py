@@ -40,3 +40,20 @@ class Page:
         # is, for the host's check to report rather than split into letters)
         if isinstance(self.default_for, set | list | tuple):
             object.__setattr__(self, "default_for", frozenset(self.default_for))
+
+
+def lazy_page(module: str, name: str) -> Callable[[], None]:
+    """A page ``target`` that imports ``module`` (and so Streamlit and the page's own imports)
+    only when the page is drawn, then calls its function ``name``: the command line and the
+    other plugins never pay for a plugin's pages.
+
+        Page(url_path="volunteer-list", title="志愿服务", target=lazy_page("plugins.volunteer.pages", "list_page"))
+    """
+
+    def page() -> None:
+        import importlib
+
+        getattr(importlib.import_module(module), name)()
+
+    page.__name__ = name  # Streamlit names a page without a url_path after its function
+    return page

@@ -5,25 +5,13 @@ Built on core's public API only: hooks, database, audit, spreadsheets and permis
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from core.access.permissions import Permission
 from core.host.hookspecs import hookimpl
-from core.host.pages import Page
+from core.host.pages import Page, lazy_page
 
 SECTION = "名册"
-
-
-def _lazy(module: str, name: str):
-    """A page that imports its module (and Streamlit) only when it is drawn, so the command
-    line and other plugins never pay for the roster's pages."""
-
-    def page() -> None:
-        getattr(importlib.import_module(f"plugins.registry.{module}"), name)()
-
-    page.__name__ = name
-    return page
 
 
 @hookimpl
@@ -40,15 +28,15 @@ def jiangxin_permissions():
 @hookimpl
 def jiangxin_pages():
     return [
-        Page(url_path="registry-people", title="人员名册", target=_lazy("pages", "people_page"), section=SECTION,
+        Page(url_path="registry-people", title="人员名册", target=lazy_page("plugins.registry.pages", "people_page"), section=SECTION,
              icon="📇", permission="registry.view", order=10),
-        Page(url_path="registry-submit", title="提交变动", target=_lazy("pages_changes", "submit_page"), section=SECTION,
+        Page(url_path="registry-submit", title="提交变动", target=lazy_page("plugins.registry.pages_changes", "submit_page"), section=SECTION,
              icon="📝", permission="registry.submit", order=11),
-        Page(url_path="registry-review", title="审核队列", target=_lazy("pages_review", "review_page"), section=SECTION,
+        Page(url_path="registry-review", title="审核队列", target=lazy_page("plugins.registry.pages_review", "review_page"), section=SECTION,
              icon="✅", permission="registry.review", order=12),
-        Page(url_path="registry-mine", title="我的申请", target=_lazy("pages_mine", "my_requests_page"), section=SECTION,
+        Page(url_path="registry-mine", title="我的申请", target=lazy_page("plugins.registry.pages_mine", "my_requests_page"), section=SECTION,
              icon="📋", permission="registry.submit", order=13),
-        Page(url_path="registry-io", title="导入导出", target=_lazy("pages", "io_page"), section=SECTION,
+        Page(url_path="registry-io", title="导入导出", target=lazy_page("plugins.registry.pages", "io_page"), section=SECTION,
              icon="📥", permission="registry.import", order=14),
     ]
 

@@ -5,16 +5,16 @@ Each tile counts what its 查看明细 link lists: ``link_params`` are 人员名
 count the same people (see plugins.registry.queries.PersonFilter). The year, where chosen, is
 the year an honour was awarded (授予年份), as on 人员名册: a headcount with a year counts the
 people awarded an honour that year. Each chart draws what its tile counts, or is titled with
-what it draws, the counted bar darker (plugins.registry.charts).
+what it draws, the counted bar darker (core.host.charts).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, distinct, exists, func, select
 
+from core.host.charts import BAR, COUNTED, bars
 from core.host.metrics import Metric, MetricContext, MetricResult
 from core.settings.counties import county_name
-from plugins.registry.charts import bars
 from plugins.registry.models import ChangeRequest, Honour, Person
 from plugins.registry.vocab import DECEASED, LEVELS, STATUSES
 
@@ -120,8 +120,8 @@ def pending_changes(ctx: MetricContext) -> MetricResult:
                         help="当前待审核的变动申请（不按年度筛选）",
                         caption=caption + ("（当前待审核，不按年度）" if ctx.year else ""),
                         chart=bars(split, "类型", "件数", title="各类型待审核件数",
-                                   order=[r["类型"] for r in rows], stack="等待",
-                                   stack_order=["超过 7 天", "7 天内"]),
+                                   order=[r["类型"] for r in rows], colour="等待",
+                                   colour_order=["超过 7 天", "7 天内"], palette=[COUNTED, BAR]),
                         link_params={"year": ""})
 
 

@@ -26,10 +26,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core.access.permissions import in_counties
+from core.host.charts import BAR, COUNTED, OTHER, bars
 from core.report.sections import ReportSection, ReportTable
 from core.settings import clock
 from core.settings.counties import county_name, county_names, load_counties
-from plugins.registry.charts import BAR, COUNTED, OTHER, bars
 from plugins.registry.models import ChangeRequest, Honour, Person
 from plugins.registry.queries import level_rank
 from plugins.registry.vocab import APPROVED, CHANGE_KINDS, DECEASED, LEVELS

@@ -8,24 +8,13 @@ through ``jiangxin_notification``.
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from core.access.permissions import Permission
 from core.host.hookspecs import hookimpl
-from core.host.pages import Page
+from core.host.pages import Page, lazy_page
 
 SECTION = "工作室"
-
-
-def _lazy(module: str, name: str):
-    """A page that imports its module (and Streamlit) only when it is drawn."""
-
-    def page() -> None:
-        getattr(importlib.import_module(f"plugins.workshops.{module}"), name)()
-
-    page.__name__ = name
-    return page
 
 
 @hookimpl
@@ -45,7 +34,7 @@ def jiangxin_permissions():
 @hookimpl
 def jiangxin_pages():
     def page(url, title, module, name, icon, permission, order):
-        return Page(url_path=f"workshops-{url}", title=title, target=_lazy(module, name),
+        return Page(url_path=f"workshops-{url}", title=title, target=lazy_page(f"plugins.workshops.{module}", name),
                     section=SECTION, icon=icon, permission=permission, order=order)
 
     return [

@@ -23,6 +23,7 @@ from __future__ import annotations
 from sqlalchemy import and_, distinct, func, select
 
 from core.access.permissions import in_counties
+from core.host.charts import bars
 from core.host.metrics import Metric, MetricContext, MetricResult
 from core.settings import clock
 from core.settings.counties import county_name
@@ -40,66 +41,10 @@ from plugins.workshops.vocab import (
 
 PERMISSION = "workshops.view"
 REVIEWED = "已评审"  # 工作室一览's grade choice: any grade, reviewed in the year
-COUNTED = "#c0392b"  # the bar the tile's number counts
-OTHER = "#9aa5b1"  # bars drawn for comparison
-BAR = "#4c78a8"  # every bar, when all of them are counted
-LEVEL_COLOURS = [COUNTED, "#e07b39", BAR, OTHER]  # 国家级 (全国) darkest, then down the levels
 PATENTS = ("patents_invention", "patents_utility", "patents_design")
 # the measures the output chart compares (counts of things; 经济效益 is in 万元, in the rows only)
 COMPARED = (("专利", PATENTS), ("技术革新", ("innovations",)), ("合理化建议", ("proposals_adopted",)),
             ("带徒", ("apprentices",)), ("获奖", ("awards",)))
-
-
-def bars(rows: list[dict], category: str, count: str, *, title: str, counted: str | None = None,
-         order: list[str] | None = None, horizontal: bool = False, colour: str | None = None,
-         colour_order: list[str] | None = None, grouped: bool = False):
-    """Bars of ``count`` per ``category`` (keys of ``rows``), titled ``title`` (what it counts).
-
-    ``counted``: the one category the tile's number counts (darker, the others grey);
-    ``order``: the categories' order (default: largest first); ``horizontal``: bars left to
-    right (counties); ``colour``: a third key splitting each bar (stacked, or side by side with
-    ``grouped``), in ``colour_order``, with a legend above.
-    """
-    import altair as alt
-    import pandas as pd
-
-    sort = order or ("-x" if horizontal else "-y")
-    upright = {"titleAngle": 0, "titleAlign": "right", "titleBaseline": "bottom", "titleX": 0, "titleY": -6}
-    label_axis = alt.Axis(title=category, labelAngle=0, labelLimit=200, labelOverlap=not horizontal,
-                          **(upright if horizontal else {}))
-    count_axis = alt.Axis(title=count, format="d", tickMinStep=1, **({} if horizontal else upright))
-    if horizontal:
-        encoding = {"y": alt.Y(f"{category}:N", sort=sort, axis=label_axis),
-                    "x": alt.X(f"{count}:Q", axis=count_axis)}
-    else:
-        encoding = {"x": alt.X(f"{category}:N", sort=sort, axis=label_axis),
-                    "y": alt.Y(f"{count}:Q", axis=count_axis)}
-    tooltip = [alt.Tooltip(f"{category}:N", title=category)]
-    if colour:
-        palette = [COUNTED, BAR] if grouped else LEVEL_COLOURS
-        domain = colour_order or sorted({r[colour] for r in rows})
-        encoding["color"] = alt.Color(f"{colour}:N", sort=domain,
-                                      scale=alt.Scale(domain=domain, range=palette[:len(domain)]),
-                                      legend=alt.Legend(title=None, orient="top"))
-        if grouped:
-            if horizontal:
-                encoding["yOffset"] = alt.YOffset(f"{colour}:N", sort=domain)
-            else:
-                encoding["xOffset"] = alt.XOffset(f"{colour}:N", sort=domain)
-        else:
-            rank = {value: i for i, value in enumerate(domain)}
-            rows = [{**r, "_rank": rank.get(r[colour], len(rank))} for r in rows]
-            encoding["order"] = alt.Order("_rank:Q")
-        tooltip.append(alt.Tooltip(f"{colour}:N", title=colour))
-    elif counted is not None:
-        encoding["color"] = alt.condition(alt.datum[category] == counted, alt.value(COUNTED), alt.value(OTHER))
-    else:
-        encoding["color"] = alt.value(BAR)
-    tooltip.append(alt.Tooltip(f"{count}:Q", title=count, format=","))
-    height = 26 * len({r[category] for r in rows}) * (2 if grouped else 1) if horizontal else 160
-    return (alt.Chart(pd.DataFrame(rows), title=alt.Title(title, anchor="start", fontSize=13, offset=14))
-            .mark_bar().encode(tooltip=tooltip, **encoding)
-            .properties(height=height, autosize=alt.AutoSizeParams(type="fit-x", contains="padding")))
 
 
 def _year(ctx: MetricContext) -> int:

@@ -18,11 +18,12 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from core.access.permissions import in_counties
+from core.host.charts import bars
 from core.host.metrics import MetricContext
 from core.report.sections import ReportSection, ReportTable
 from core.settings import clock
 from core.settings.counties import county_name, county_names, load_counties
-from plugins.workshops.metrics import COMPARED, PATENTS, bars, honoured_counts, output_sums
+from plugins.workshops.metrics import COMPARED, PATENTS, honoured_counts, output_sums
 from plugins.workshops.models import Review, StatusChange, Studio
 from plugins.workshops.queries import due_condition
 from plugins.workshops.vocab import (

@@ -8,7 +8,6 @@ its total and grade whatever is edited in the standard later.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
@@ -20,7 +19,7 @@ from core.access.permissions import in_counties, require
 from core.settings import clock
 from plugins.workshops.models import Review, Score, StatusChange, Studio
 from plugins.workshops.queries import StudioError, counties_of, removal_condition, studio_for
-from plugins.workshops.standards import grade_for, standard_for
+from plugins.workshops.standards import finite_number, grade_for, standard_for
 from plugins.workshops.vocab import ACTIVE, DEFAULT_THRESHOLDS, EXCELLENT, GOOD, PASS, REMOVED
 
 MAX_NOTE = 1000
@@ -37,16 +36,6 @@ class Proposal(NamedTuple):
     studio_id: int
     name: str
     county_code: str
-
-
-def _finite(value) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _criteria_and_thresholds(criteria) -> tuple[list, tuple[float, float, float]]:
@@ -66,7 +55,7 @@ def preview(criteria, scores: Mapping[int, float | None]) -> tuple[float, str]:
     the review page shows them while the reviewer scores. ``criteria``: the standard, whose
     thresholds grade the total, or its criteria (objects or dicts with ``id``)."""
     items, thresholds = _criteria_and_thresholds(criteria)
-    total = round(sum(_finite(scores.get(_get(c, "id"))) or 0.0 for c in items), 2)
+    total = round(sum(finite_number(scores.get(_get(c, "id"))) or 0.0 for c in items), 2)
     return total, grade_for(total, *thresholds)
 
 
@@ -102,7 +91,7 @@ def score_studio(session: Session, user, studio_id: int, year: int, scores: Mapp
                     good_min=standard.good_min, pass_min=standard.pass_min,
                     full_marks=full_marks(criteria), reviewer=user.username)
     for c in criteria:
-        value = _finite(scores.get(c.id))
+        value = finite_number(scores.get(c.id))
         if value is None:
             raise ReviewError(f"请为“{c.part} · {c.title}”评分")
         if not 0 <= value <= c.weight:

@@ -166,7 +166,7 @@ def copy_to_year(session: Session, user, year: int, county_code: str = CITY) -> 
     return standard
 
 
-def _number(value) -> float | None:
+def finite_number(value) -> float | None:
     """``value`` as a finite float, or None when empty or not a number."""
     if value is None or isinstance(value, bool):
         return None
@@ -195,7 +195,7 @@ def check_criteria(criteria: list[dict]) -> list[dict]:
     rows, titles = [], {}
     for n, raw in enumerate(criteria, start=1):
         part, title, description = _text(raw.get("part")), _text(raw.get("title")), _text(raw.get("description"))
-        weight = _number(raw.get("weight"))
+        weight = finite_number(raw.get("weight"))
         if part not in PARTS:
             raise StandardError(f"第 {n} 行：部分须为{'、'.join(PARTS)}之一")
         if not title:
@@ -214,7 +214,7 @@ def check_criteria(criteria: list[dict]) -> list[dict]:
         if len(description) > MAX_DESCRIPTION:
             raise StandardError(f"第 {n} 行（{title}）：说明不能超过 {MAX_DESCRIPTION} 个字")
         identity = raw.get("id")
-        identity = int(identity) if _number(identity) is not None else None
+        identity = int(identity) if finite_number(identity) is not None else None
         rows.append({"id": identity, "part": part, "title": title, "weight": weight,
                      "description": description or None})
     return sorted(rows, key=lambda r: PARTS.index(r["part"]))  # stable: the order within a part stays
@@ -224,7 +224,7 @@ def check_thresholds(thresholds: dict, full_marks: float) -> tuple[float, float,
     """(优秀, 良好, 合格) as numbers with 优秀 > 良好 > 合格 > 0 and 优秀 ≤ ``full_marks``."""
     values = []
     for grade in (EXCELLENT, GOOD, PASS):
-        value = _number(thresholds.get(grade))
+        value = finite_number(thresholds.get(grade))
         if value is None:
             raise StandardError(f"请填写{grade}分数线（数字）")
         values.append(value)

@@ -22,7 +22,11 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.access.permissions import FORBIDDEN_ACTION, PermissionDenied, in_counties, require
+from core.access.permissions import (
+    in_counties,
+    require,
+    scoped_counties,
+)
 from core.host.people import PersonRef, get_people, people_available
 from core.settings import clock
 from core.settings.counties import county_name, county_names, resolve_county
@@ -158,25 +162,12 @@ def count_statement(flt: StudioFilter) -> Select:
     return stmt.where(*_conditions(flt, review))
 
 
-def scoped(user, counties: tuple[str, ...] | None) -> tuple[str, ...] | None:
-    """``counties`` within ``user``'s: all of them (None) means theirs; another county is
-    PermissionDenied."""
-    own = counties_of(user)
-    if own is None:
-        return counties
-    if counties is None:
-        return tuple(own)
-    if set(counties) - set(own):
-        raise PermissionDenied(FORBIDDEN_ACTION)
-    return tuple(counties)
-
-
 def list_studios(session: Session, user, flt: StudioFilter, offset: int = 0,
                  limit: int = PAGE_SIZE) -> tuple[list[dict], int]:
     """A page of the studios ``flt`` finds within ``user``'s counties, and how many it finds."""
     require(user, "workshops.view")
     # the year made explicit: a statement kept from last year must not answer for this one
-    flt = replace(flt, counties=scoped(user, flt.counties), year=flt.review_year)
+    flt = replace(flt, counties=scoped_counties(user, flt.counties), year=flt.review_year)
     # Core execution on the session's connection: plain rows, none of the ORM's per-call work
     connection = session.connection()
     total = connection.execute(_kept_count(flt)).scalar() or 0
