@@ -272,15 +272,15 @@ def roster_db(env, roster_template, monkeypatch) -> str:
     monkeypatch.setenv("JIANGXIN_PLUGIN_PATH", "")
     # the roster's own tests see the roster alone (its tiles, to-dos, report); studios_db adds
     # the studios, whose tables and demo rows the template holds either way
-    monkeypatch.setenv("JIANGXIN_DISABLED_PLUGINS", "workshops")
+    monkeypatch.setenv("JIANGXIN_DISABLED_PLUGINS", "workshops,events")
     yield url
     _dispose(url)
 
 
 @pytest.fixture
 def studios_db(roster_db, monkeypatch) -> str:
-    """Every built-in plugin on (the roster and the studios), with the demo data of both."""
-    monkeypatch.delenv("JIANGXIN_DISABLED_PLUGINS")
+    """The roster and the studios on (the events off), with the demo data of both."""
+    monkeypatch.setenv("JIANGXIN_DISABLED_PLUGINS", "events")
     return roster_db
 
 
@@ -297,7 +297,7 @@ def studios_alone_template(tmp_path_factory) -> Path:
     url = f"sqlite:///{folder / 'studios.db'}"
     with pytest.MonkeyPatch.context() as mp:
         _set_env(mp, folder / "var", plugin_path="")
-        mp.setenv("JIANGXIN_DISABLED_PLUGINS", "registry")
+        mp.setenv("JIANGXIN_DISABLED_PLUGINS", "registry,events")
         create_database(url)
         upgrade(get_engine(url), get_host())
         with session_scope(Actor("fixture", "admin"), url=url) as session:
@@ -311,8 +311,48 @@ def studios_alone(env, studios_alone_template, monkeypatch) -> str:
     """The studios plugin with the roster disabled (and the test plugin off), in a copy of a
     migrated SQLite file with the test accounts and no studios."""
     monkeypatch.setenv("JIANGXIN_PLUGIN_PATH", "")
-    monkeypatch.setenv("JIANGXIN_DISABLED_PLUGINS", "registry")
+    monkeypatch.setenv("JIANGXIN_DISABLED_PLUGINS", "registry,events")
     url = _copy_database(studios_alone_template, env, monkeypatch)
+    yield url
+    _dispose(url)
+
+
+@pytest.fixture
+def events_db(roster_db, monkeypatch) -> str:
+    """The roster and the events on (the studios off), with the demo data of both."""
+    monkeypatch.setenv("JIANGXIN_DISABLED_PLUGINS", "workshops")
+    return roster_db
+
+
+@pytest.fixture(scope="session")
+def events_alone_template(tmp_path_factory) -> Path:
+    """A migrated SQLite file with the events plugin on and the roster and studios disabled,
+    the test accounts and no events, made once per run."""
+    from core.data.audit import Actor
+    from core.data.db import create_database, dispose_engines, get_engine, session_scope
+    from core.data.migrate import upgrade
+    from core.host.loader import get_host
+
+    folder = tmp_path_factory.mktemp("events-alone")
+    url = f"sqlite:///{folder / 'events.db'}"
+    with pytest.MonkeyPatch.context() as mp, _hosts_of_its_own():
+        _set_env(mp, folder / "var", plugin_path="")
+        mp.setenv("JIANGXIN_DISABLED_PLUGINS", "registry,workshops")
+        create_database(url)
+        upgrade(get_engine(url), get_host())
+        with session_scope(Actor("fixture", "admin"), url=url) as session:
+            _create_accounts(session)
+        dispose_engines()
+    return folder / "events.db"
+
+
+@pytest.fixture
+def events_alone(env, events_alone_template, monkeypatch) -> str:
+    """The events plugin with the roster (and studios) disabled, in a copy of a migrated SQLite
+    file with the test accounts and no events."""
+    monkeypatch.setenv("JIANGXIN_PLUGIN_PATH", "")
+    monkeypatch.setenv("JIANGXIN_DISABLED_PLUGINS", "registry,workshops")
+    url = _copy_database(events_alone_template, env, monkeypatch)
     yield url
     _dispose(url)
 

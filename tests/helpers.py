@@ -9,7 +9,7 @@ TEST_PLUGINS = ROOT / "tests" / "plugins"
 BROKEN_PLUGINS = ROOT / "tests" / "broken_plugins"
 APP = ROOT / "dashboard" / "app.py"
 COOKIE_KEY = "test-cookie-key-0123456789abcdefghijklmnopqrstuvwxyz"
-CORE_ONLY = "registry,workshops"  # the built-in plugins core's own tests run without
+CORE_ONLY = "registry,workshops,events"  # the built-in plugins core's own tests run without
 PASSWORD = "correct-horse-9"
 # username, display name, role, county
 ACCOUNTS = (

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
 
 @pytest.fixture(scope="module")
 def roster_server(tmp_path_factory, roster_template):
-    with running_server(tmp_path_factory.mktemp("overview-browser"), roster_template, "", "workshops") as found:
+    with running_server(tmp_path_factory.mktemp("overview-browser"), roster_template, "", "workshops,events") as found:
         yield found[0]
 
 

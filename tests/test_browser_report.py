@@ -19,7 +19,7 @@ pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
 def test_a_manager_downloads_the_yearly_report(tmp_path, roster_template, browser):  # noqa: F811
     from docx import Document
 
-    with running_server(tmp_path, roster_template, "", "workshops") as (url, db):
+    with running_server(tmp_path, roster_template, "", "workshops,events") as (url, db):
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(f"{url}/core-report")
         sign_in(page, "manager", PASSWORD)

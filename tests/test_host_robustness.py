@@ -112,7 +112,7 @@ def test_tryfirst_and_trylast_choose_the_calling_order_after_core(env, tmp_path,
     late = plugin_folder(tmp_path, "first_in_line", folder_name="late")
     use_plugins(monkeypatch, early, TEST_PLUGINS, late)
     host = PluginHost(load_settings())
-    assert [name for name in host.records if name not in ("registry", "workshops")] == [
+    assert [name for name in host.records if name not in ("registry", "workshops", "events")] == [
         "core", "last_word", "jx_testkit", "first_in_line"]  # load order
     order = [plugin for plugin, _ in host.call_each("jiangxin_permissions")]
     assert order == ["core", "first_in_line", "jx_testkit", "last_word"]
@@ -208,10 +208,10 @@ def test_a_disabled_plugin_depending_on_cores_head_does_not_hide_it(env, monkeyp
         versions = {r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version"))}
     assert versions == {"core_0004", "dependent_0001"}
 
-    use_plugins(monkeypatch, folder, JIANGXIN_DISABLED_PLUGINS="registry,workshops,dependent")
+    use_plugins(monkeypatch, folder, JIANGXIN_DISABLED_PLUGINS="registry,workshops,events,dependent")
     check_schema(get_engine(url), get_host())
     assert main(["init-db"]) == 0
-    use_plugins(monkeypatch, folder, JIANGXIN_DISABLED_PLUGINS="registry,workshops")
+    use_plugins(monkeypatch, folder, JIANGXIN_DISABLED_PLUGINS="registry,workshops,events")
     assert main(["init-db"]) == 0 and main(["health"]) == 0
 
 

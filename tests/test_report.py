@@ -198,7 +198,7 @@ def test_the_figures_hold_on_postgresql(pg_url, monkeypatch):
     from core.report.files import XLSX, report_file
 
     monkeypatch.setenv("JIANGXIN_PLUGIN_PATH", "")
-    monkeypatch.setenv("JIANGXIN_DISABLED_PLUGINS", "workshops")  # the roster's figures alone
+    monkeypatch.setenv("JIANGXIN_DISABLED_PLUGINS", "workshops,events")  # the roster's figures alone
     host = get_host()
     upgrade(get_engine(), host)
     faker = Faker("zh_CN")

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from core.data.db import Base
     from core.host.metrics import Metric
     from core.host.pages import Page
-    from core.host.people import PersonRef
+    from core.host.people import PeoplePage, PeopleQuery, PersonRef
     from core.host.todos import Todo
     from core.report.sections import ReportSection
     from core.spreadsheet.table import SpreadsheetTable
@@ -232,6 +232,28 @@ def jiangxin_people_get(session: Session, user: CurrentUser | None,
             rows = session.scalars(select(Member).where(Member.id.in_(ids)))
             return [PersonRef(id=m.id, name=m.name, county_code=m.county_code, status="在职")
                     for m in rows]
+    """
+
+
+@hookspec
+def jiangxin_people_list(session: Session, user: CurrentUser, query: PeopleQuery, offset: int,
+                         limit: int) -> PeoplePage | None:
+    """Return one page (``offset``, ``limit``) of the people matching ``query`` within ``user``'s
+    counties, sorted by county then name, with the total; None when this plugin keeps no
+    people. Core's ``core.host.people.list_people`` takes the first answer. Apply
+    ``query.excluding`` (a select of ids) in SQL: it may name thousands.
+
+    Example::
+
+        @hookimpl
+        def jiangxin_people_list(session, user, query, offset, limit):
+            stmt = select(Member).where(Member.county_code.in_(user.visible_counties()))
+            if query.excluding is not None:
+                stmt = stmt.where(Member.id.not_in(query.excluding))
+            total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+            rows = session.scalars(stmt.order_by(Member.name).offset(offset).limit(limit))
+            return PeoplePage([PersonRef(id=m.id, name=m.name, county_code=m.county_code)
+                               for m in rows], total)
     """
 
 

@@ -174,6 +174,16 @@ def _check_section(section: Any) -> str | None:
                                    "order": (int,)})
 
 
+def _check_people_page(page: Any) -> str | None:
+    from core.host.people import PeoplePage
+
+    if page is None:
+        return None
+    if not isinstance(page, PeoplePage) or not isinstance(page.total, int):
+        return f"{_shown(page)} 不是 PeoplePage"
+    return next(filter(None, map(_check_person, page.people)), None)
+
+
 def _check_migrations(path: Any) -> str | None:
     if path is None or isinstance(path, str | Path):
         return None
@@ -196,6 +206,7 @@ LIST_RESULTS = {
     "jiangxin_report_sections": (_check_section, "ReportSection"),
 }
 SINGLE_RESULTS = {
+    "jiangxin_people_list": _check_people_page,
     "jiangxin_migrations": _check_migrations,
     "jiangxin_check_permission": _check_verdict,
 }

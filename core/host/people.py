@@ -63,6 +63,33 @@ class PersonRef:
         return cls(id=None, name=name, county_code=county_code, status="")
 
 
+@dataclass(frozen=True)
+class PeopleQuery:
+    """Which people ``list_people`` asks for: everyone matching all that is set.
+
+    ``text`` as for ``search_people`` (a name, initials, an ID fragment); ``counties`` narrows
+    within the user's own (None: all they may see); ``honour_level`` keeps people holding an
+    honour of that level (全国, 省级, 市级, 区县级); the deceased are left out unless
+    ``include_deceased``. ``excluding`` is a SQL ``select`` of person ids to leave out, run in
+    the same database (e.g. everyone invited to an event in the last two years); it must
+    yield no NULL."""
+
+    text: str = ""
+    counties: tuple[str, ...] | None = None
+    honour_level: str | None = None
+    include_deceased: bool = False
+    excluding: Any = None
+
+
+@dataclass(frozen=True)
+class PeoplePage:
+    """One page of ``list_people``: the people (sorted by county, then name) and how many
+    match in all."""
+
+    people: list[PersonRef]
+    total: int
+
+
 class PeopleFound(list):
     """The people a search found (a plain list of PersonRef), with ``refusals``: why a plugin
     searched nobody (an ID fragment the user may not search by, too many ID searches), in
@@ -130,6 +157,22 @@ def search_people(session, user, text: str, limit: int = 20) -> PeopleFound:
     del found[limit:]
     found.refusals = refusals
     return found
+
+
+def list_people(session, user, query: PeopleQuery, offset: int = 0,
+                limit: int = 50) -> PeoplePage:
+    """A page of the people matching ``query`` within ``user``'s counties, and their total:
+    for inviting a whole group (every living 省级 honouree of 淳安县) or finding who was left
+    out. The first plugin that answers ``jiangxin_people_list`` (the roster) gives the page;
+    with none, the page is empty. ``limit`` is at most MAX_LIMIT."""
+    limit = max(0, min(int(limit), MAX_LIMIT))
+    query = replace(query, text=clean_text(query.text))
+    for plugin, page in _host().call_each("jiangxin_people_list", session=session, user=user,
+                                          query=query, offset=max(0, int(offset)), limit=limit):
+        if page is not None:
+            return PeoplePage([replace(ref, source=plugin) for ref in page.people[:limit]],
+                              int(page.total))
+    return PeoplePage([], 0)
 
 
 def get_people(session, user, ids: Iterable[int | None]) -> dict[int, PersonRef]:

@@ -89,6 +89,15 @@ def jiangxin_people_get(session, user, ids):
 
 
 @hookimpl
+def jiangxin_people_list(session, user, query, offset, limit):
+    """Roster people matching ``query`` (county, honour level, living), within ``user``'s
+    counties, a page at a time, for inviting a group or finding who was never asked."""
+    from plugins.registry.people import list_page
+
+    return list_page(session, user, query, offset, limit)
+
+
+@hookimpl
 def jiangxin_todos(session, user):
     from plugins.registry.todos import todos
 

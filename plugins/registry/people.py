@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.access.auth import CurrentUser
 from core.host.loader import get_host
-from core.host.people import PersonRef, refuse_search
+from core.host.people import PeoplePage, PeopleQuery, PersonRef, refuse_search
 from plugins.registry.models import Honour, Person
 from plugins.registry.queries import PersonFilter, level_rank, record_id_search
 from plugins.registry.vocab import mask_id
@@ -94,3 +94,36 @@ def get(session: Session, user: CurrentUser | None, ids: list[int]) -> list[Pers
     if user is not None and (counties := user.visible_counties()) is not None:
         stmt = stmt.where(Person.county_code.in_(counties))
     return [_ref(row) for row in session.connection().execute(_refs_of(stmt))]
+
+
+def list_statement(user: CurrentUser, query: PeopleQuery) -> Select:
+    """The ids of the people ``query`` asks for within ``user``'s counties (the 人员名册's
+    filter, so ID fragments follow its rules), ``query.excluding`` left out in SQL."""
+    counties = user.visible_counties()
+    if query.counties is not None:
+        counties = tuple(c for c in query.counties if counties is None or c in counties)
+    wanted = PersonFilter(text=query.text, counties=counties, level=query.honour_level,
+                          include_deceased=query.include_deceased, viewer=user)
+    stmt = wanted.apply(select(Person.id))
+    if query.excluding is not None:
+        stmt = stmt.where(Person.id.not_in(query.excluding))
+    return stmt
+
+
+def list_page(session: Session, user: CurrentUser, query: PeopleQuery, offset: int,
+              limit: int) -> PeoplePage | None:
+    """One page of ``list_statement`` by county then name, and the total. An ID fragment the
+    user may not search by finds nobody (as on 人员名册); a user without ``registry.view``
+    gets an empty page. An ID search is counted and audited like the picker's."""
+    if user is None or not get_host().allowed(user, "registry.view"):
+        return PeoplePage([], 0)
+    if query.text and record_id_search(user, PersonFilter(text=query.text, viewer=user)):
+        return PeoplePage([], 0)  # counted and audited as on 人员名册; refused
+    ids = list_statement(user, query)
+    conn = session.connection()
+    total = conn.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
+    if not total or limit < 1:
+        return PeoplePage([], total)
+    chosen = ids.order_by(Person.county_code, Person.name, Person.id).offset(offset).limit(limit)
+    rows = conn.execute(_refs_of(chosen).order_by(Person.county_code, Person.name, Person.id))
+    return PeoplePage([_ref(row) for row in rows], total)

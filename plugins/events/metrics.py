@@ -1,0 +1,3 @@
+"""The events' overview tiles (stub: filled in by #14's work in progress)."""
+
+METRICS: list = []

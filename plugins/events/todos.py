@@ -1,0 +1,5 @@
+"""The events' to-dos (stub: filled in by #14's work in progress)."""
+
+
+def todos(session, user) -> list:
+    return []
