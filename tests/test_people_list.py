@@ -80,3 +80,9 @@ def test_no_people_plugin_gives_an_empty_page(events_alone):
     with read_session() as s:
         page = list_people(s, USERS["admin"], PeopleQuery(), 0, 50)
     assert page.total == 0 and page.people == []
+
+
+def test_no_user_is_every_county_for_the_command_line(roster_db):
+    with read_session() as s:
+        page = list_people(s, None, PeopleQuery(honour_level="全国"), 0, 200)
+    assert sorted(p.id for p in page.people) == _oracle(roster_db, level="全国")

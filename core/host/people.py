@@ -161,7 +161,8 @@ def search_people(session, user, text: str, limit: int = 20) -> PeopleFound:
 
 def list_people(session, user, query: PeopleQuery, offset: int = 0,
                 limit: int = 50) -> PeoplePage:
-    """A page of the people matching ``query`` within ``user``'s counties, and their total:
+    """A page of the people matching ``query`` within ``user``'s counties (``user`` None: every
+    county, for the command line, demo data and reports), and their total:
     for inviting a whole group (every living 省级 honouree of 淳安县) or finding who was left
     out. The first plugin that answers ``jiangxin_people_list`` (the roster) gives the page;
     with none, the page is empty. ``limit`` is at most MAX_LIMIT."""

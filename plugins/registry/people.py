@@ -96,10 +96,10 @@ def get(session: Session, user: CurrentUser | None, ids: list[int]) -> list[Pers
     return [_ref(row) for row in session.connection().execute(_refs_of(stmt))]
 
 
-def list_statement(user: CurrentUser, query: PeopleQuery) -> Select:
+def list_statement(user: CurrentUser | None, query: PeopleQuery) -> Select:
     """The ids of the people ``query`` asks for within ``user``'s counties (the 人员名册's
     filter, so ID fragments follow its rules), ``query.excluding`` left out in SQL."""
-    counties = user.visible_counties()
+    counties = None if user is None else user.visible_counties()
     if query.counties is not None:
         counties = tuple(c for c in query.counties if counties is None or c in counties)
     wanted = PersonFilter(text=query.text, counties=counties, level=query.honour_level,
@@ -110,14 +110,14 @@ def list_statement(user: CurrentUser, query: PeopleQuery) -> Select:
     return stmt
 
 
-def list_page(session: Session, user: CurrentUser, query: PeopleQuery, offset: int,
+def list_page(session: Session, user: CurrentUser | None, query: PeopleQuery, offset: int,
               limit: int) -> PeoplePage | None:
     """One page of ``list_statement`` by county then name, and the total. An ID fragment the
     user may not search by finds nobody (as on 人员名册); a user without ``registry.view``
-    gets an empty page. An ID search is counted and audited like the picker's."""
-    if user is None or not get_host().allowed(user, "registry.view"):
+    gets an empty page; ``user`` None is every county (the command line, demo data, reports). An ID search is counted and audited like the picker's."""
+    if user is not None and not get_host().allowed(user, "registry.view"):
         return PeoplePage([], 0)
-    if query.text and record_id_search(user, PersonFilter(text=query.text, viewer=user)):
+    if query.text and user is not None and record_id_search(user, PersonFilter(text=query.text, viewer=user)):
         return PeoplePage([], 0)  # counted and audited as on 人员名册; refused
     ids = list_statement(user, query)
     conn = session.connection()
