@@ -1,0 +1,166 @@
+"""Invitations: from a roster search (exactly the living people raw SQL finds), picked people,
+guests; capacity, duplicates, closed events and county scope refused in the services.
+
+Oracles: plain SQL on registry_person, registry_honour and events_participant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import text
+
+from core.access.auth import CurrentUser
+from core.access.permissions import PermissionDenied
+from core.data.db import read_session, session_scope
+from core.host.people import PeopleQuery, PersonRef, get_people
+from plugins.events import invitations as inv
+from plugins.events.models import Event
+from plugins.events.queries import EventError, now_wall
+from tests.events_data import ADMIN, invite, make_event
+from tests.helpers import ACCOUNTS
+
+USERS = {a[0]: CurrentUser(a[0], a[1], a[2], a[3]) for a in ACCOUNTS}
+JD, CA = "330182", "330127"
+
+
+def sql(query: str, **params):
+    with read_session() as session:
+        return session.execute(text(query), params).all()
+
+
+def new_event(county: str = CA, days: float = 10, **kw) -> int:
+    with session_scope(ADMIN) as s:
+        return make_event(s, county=county, starts=now_wall() + dt.timedelta(days=days), **kw).id
+
+
+def invited(event_id: int) -> list[int]:
+    return sorted(p for (p,) in sql("SELECT person_id FROM events_participant WHERE event_id = :e "
+                                    "AND person_id IS NOT NULL", e=event_id))
+
+
+def provincial(county: str, living: bool = True) -> list[int]:
+    """Raw SQL: the people of ``county`` holding a 省级 honour, living or dead."""
+    status = "p.status != '去世'" if living else "p.status = '去世'"
+    return sorted(i for (i,) in sql(
+        f"SELECT p.id FROM registry_person p WHERE p.county_code = :c AND {status} AND EXISTS "
+        "(SELECT 1 FROM registry_honour h WHERE h.person_id = p.id AND h.level = '省级')", c=county))
+
+
+def test_inviting_every_living_provincial_honouree_of_chunan(events_db):
+    staff = USERS["staff_ca"]
+    expected, dead = provincial(CA), provincial(CA, living=False)
+    assert len(expected) > 3 and dead, "the demo holds living and dead 省级 honourees in 淳安县"
+    event_id = new_event(CA)
+    query = PeopleQuery(counties=(CA,), honour_level="省级", include_deceased=True)  # forced off
+    with session_scope(staff.actor) as s:
+        assert inv.matching_count(s, staff, event_id, query) == len(expected)
+        assert inv.invite_matching(s, staff, event_id, query) == len(expected)
+    assert invited(event_id) == expected
+    assert not set(invited(event_id)) & set(dead)
+    # the snapshot is the roster's: name and county of each
+    assert sql("SELECT COUNT(*) FROM events_participant e JOIN registry_person p ON p.id = e.person_id "
+               "WHERE e.event_id = :e AND (e.name != p.name OR e.county_code != p.county_code "
+               "OR e.invited_by != 'staff_ca' OR e.role != '学员')", e=event_id)[0][0] == 0
+    # a second time invites nobody more, and the preview says so
+    with session_scope(staff.actor) as s:
+        assert inv.invite_matching(s, staff, event_id, query) == 0
+        assert inv.matching_count(s, staff, event_id, query) == 0
+    assert invited(event_id) == expected
+
+
+def test_a_search_wider_than_the_places_left_is_refused_whole(events_db):
+    staff = USERS["staff_ca"]
+    expected = provincial(CA)
+    event_id = new_event(CA, capacity=len(expected) - 1)
+    with session_scope(staff.actor) as s:
+        invite(s, s.get(Event, event_id),
+               (None, "嘉宾甲", CA))
+    with session_scope(staff.actor) as s, pytest.raises(EventError) as refused:
+        inv.invite_matching(s, staff, event_id, PeopleQuery(counties=(CA,), honour_level="省级"))
+    assert f"还剩 {len(expected) - 2} 个" in str(refused.value)
+    assert invited(event_id) == []
+
+
+def test_picked_people_skip_the_deceased_and_those_already_invited(events_db):
+    staff = USERS["staff_ca"]
+    alive = provincial(CA)[:2]
+    dead = provincial(CA, living=False)[:1]
+    event_id = new_event(CA)
+    with session_scope(staff.actor) as s:
+        refs = list(get_people(s, staff, alive + dead).values())
+        assert inv.invite_people(s, staff, event_id, refs) == 2
+        assert inv.invite_people(s, staff, event_id, refs[:1]) == 0
+        # the caller's copy is not trusted: the roster's name is stored
+        forged = PersonRef(id=alive[0], name="伪造的名字", county_code=CA)
+        assert inv.invite_people(s, staff, event_id, [forged]) == 0
+    assert invited(event_id) == sorted(alive)
+    # someone of another county cannot be invited by a county's staff
+    other = sql("SELECT id, name FROM registry_person WHERE county_code = :c AND status != '去世' LIMIT 1",
+                c=JD)[0]
+    with session_scope(staff.actor) as s, pytest.raises(EventError, match="不在您的区县"):
+        inv.invite_people(s, staff, event_id, [PersonRef(id=other[0], name=other[1], county_code=JD)])
+
+
+def test_guests_role_registration_and_removal(events_db):
+    staff = USERS["staff_ca"]
+    event_id = new_event(CA)
+    with session_scope(staff.actor) as s:
+        guest = inv.invite_guest(s, staff, event_id, "  李  教授 ", "浙江大学", role="讲师").id
+        with pytest.raises(EventError, match="已在邀请名单中"):
+            inv.invite_guest(s, staff, event_id, "李 教授")
+        with pytest.raises(EventError, match="请填写嘉宾姓名"):
+            inv.invite_guest(s, staff, event_id, "   ")
+        inv.set_registration(s, staff, guest, True)
+    assert sql("SELECT name, employer, role, registration, person_id FROM events_participant "
+               "WHERE event_id = :e", e=event_id) == [("李 教授", "浙江大学", "讲师", "已报名", None)]
+    with session_scope(staff.actor) as s:
+        assert inv.remove_participant(s, staff, guest) == "李 教授"
+    assert sql("SELECT COUNT(*) FROM events_participant WHERE event_id = :e", e=event_id)[0][0] == 0
+
+
+def test_cancelled_and_finished_events_take_no_invitations(events_db):
+    staff = USERS["staff_ca"]
+    cancelled = new_event(CA, status="取消")
+    over = new_event(CA, days=-3)
+    for event_id, message in ((cancelled, "已取消"), (over, "已经结束")):
+        with session_scope(staff.actor) as s, pytest.raises(EventError, match=message):
+            inv.invite_guest(s, staff, event_id, "张三")
+    assert sql("SELECT COUNT(*) FROM events_participant WHERE event_id IN (:a, :b)",
+               a=cancelled, b=over)[0][0] == 0
+
+
+def test_county_staff_cannot_invite_to_another_countys_event(events_db):
+    staff_jd = USERS["staff_jd"]
+    event_id = new_event(CA)
+    with session_scope(ADMIN) as s:
+        guest = invite(s, s.get(Event, event_id), (None, "嘉宾乙", CA))[0].id
+    refusals = (
+        lambda s: inv.invite_guest(s, staff_jd, event_id, "张三"),
+        lambda s: inv.invite_matching(s, staff_jd, event_id, PeopleQuery(counties=(JD,))),
+        lambda s: inv.invite_people(s, staff_jd, event_id, [PersonRef.typed("张三")]),
+        lambda s: inv.remove_participant(s, staff_jd, guest),
+        lambda s: inv.set_registration(s, staff_jd, guest, True),
+        lambda s: inv.participants(s, staff_jd, event_id),
+    )
+    for refuse in refusals:
+        with session_scope(staff_jd.actor) as s, pytest.raises((PermissionDenied, EventError)):
+            refuse(s)
+    # a reviewer (city, no events.edit) may read but not invite
+    with session_scope(USERS["reviewer"].actor) as s:
+        assert [r.name for r in inv.participants(s, USERS["reviewer"], event_id)] == ["嘉宾乙"]
+        with pytest.raises(PermissionDenied):
+            inv.invite_guest(s, USERS["reviewer"], event_id, "张三")
+    assert sql("SELECT name, registration FROM events_participant WHERE event_id = :e",
+               e=event_id) == [("嘉宾乙", "已邀请")]
+
+
+def test_staff_invite_to_city_events_only_as_city_users(events_db):
+    """A city-wide event ("") is seen by county staff but changed only by city users."""
+    event_id = new_event("")
+    with session_scope(USERS["staff_jd"].actor) as s, pytest.raises(PermissionDenied):
+        inv.invite_guest(s, USERS["staff_jd"], event_id, "张三")
+    with session_scope(USERS["admin"].actor) as s:
+        inv.invite_guest(s, USERS["admin"], event_id, "张三")
+    assert sql("SELECT name FROM events_participant WHERE event_id = :e", e=event_id) == [("张三",)]
