@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.data.db import utcnow
+from plugins.events.events import mark_held_if_started
 from plugins.events.models import Event, Participant
 from plugins.events.queries import EventError, event_for, now_wall
 from plugins.events.vocab import (
@@ -20,31 +21,11 @@ from plugins.events.vocab import (
     ATTENDANCE,
     CANCELLED,
     EXCUSED,
-    HELD,
     NOT_TAKEN,
-    PLANNED,
     PRESENT,
 )
 
 NO_PARTICIPANT = "找不到该参加人员"
-
-
-def _mark_held(session: Session, user, event: Event) -> bool:
-    """events.mark_held_if_started (helper A's) when it exists, else the same rule here."""
-    try:
-        from plugins.events.events import mark_held_if_started
-    except ImportError:  # events.py not landed yet
-        return _mark_held_if_started_locally(event)
-    return mark_held_if_started(session, user, event)
-
-
-def _mark_held_if_started_locally(event: Event) -> bool:
-    """Stand-in for events.mark_held_if_started: a 计划 event that has started becomes 已举办
-    (an ORM change of the session, so audited). Returns whether it changed."""
-    if event.status == PLANNED and event.starts_at <= now_wall():
-        event.status = HELD
-        return True
-    return False
 
 
 def check_open(event: Event) -> None:
@@ -74,7 +55,7 @@ def record_attendance(session: Session, user, participant_id: int, value: str | 
     row.attendance_by = user.username if value is not None else None
     session.flush()
     if first_present:
-        _mark_held(session, user, event)
+        mark_held_if_started(session, user, event)
         session.flush()
     return row
 

@@ -38,13 +38,21 @@ MAX_GROUP = 2000  # people one roster search may invite at once: more is a searc
 NO_PARTICIPANT = "找不到该参加人员"
 
 
+def closed_reason(event: Event) -> str | None:
+    """Why ``event`` takes no new invitations (Chinese), or None while it does."""
+    if event.status == CANCELLED:
+        return "活动已取消，不能再邀请人员"
+    if event.ends_at <= now_wall():
+        return "活动已经结束，不能再邀请人员"
+    return None
+
+
 def _open_event(session: Session, user, event_id: int) -> Event:
     """The event, for ``user`` to change (events.edit, its county), still taking invitations."""
     event = event_for(session, user, event_id, "events.edit")
-    if event.status == CANCELLED:
-        raise EventError("活动已取消，不能再邀请人员")
-    if event.ends_at <= now_wall():
-        raise EventError("活动已经结束，不能再邀请人员")
+    reason = closed_reason(event)
+    if reason is not None:
+        raise EventError(reason)
     return event
 
 
