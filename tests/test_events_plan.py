@@ -8,6 +8,7 @@ clock is set to 15 August 2026 (Beijing) so "the rest of the year" is fixed."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import text
@@ -196,7 +197,7 @@ def test_staff_set_their_countys_targets_and_the_administrator_the_citys(db):
                   "WHERE table_name = 'events_target' ORDER BY id")
     assert logged == [
         ("staff_jd", "create", JIANDE, f"设定{YEAR} 年建德市“{QUALITY}”目标 5 场"),
-        ("admin", "create", "", f"设定{YEAR} 年全市“{QUALITY}”目标 6 场"),
+        ("admin", "create", "", f"设定{YEAR} 年市本级“{QUALITY}”目标 6 场"),
         ("admin", "create", CHUNAN, f"设定{YEAR} 年淳安县“{QUALITY}”目标 2 场"),
         ("admin", "update", JIANDE, f"修改{YEAR} 年建德市“{QUALITY}”目标 4 场"),
     ]
@@ -240,3 +241,106 @@ def test_a_kind_is_added_once_per_county_and_never_over_a_city_kind(db):
         plan.set_target(s, STAFF_JD, YEAR, JIANDE, "研学", 2)
     with pytest.raises(EventError, match="没有这个计划项目"), session_scope(STAFF_CA) as s:
         plan.set_target(s, STAFF_CA, YEAR, CHUNAN, "研学", 2)  # not a line of 淳安's kinds
+
+
+# --- the 年度计划 page, per role ----------------------------------------------------------------------
+
+
+def page(username: str, **query):
+    from tests.helpers import signed_in_app
+
+    at = signed_in_app(username, page="events-plan", query=query)
+    assert not at.exception, at.exception
+    return at
+
+
+def shown(at) -> str:
+    from tests.helpers import texts
+
+    return texts(at)
+
+
+def bars_of(at) -> list[str]:
+    """The progress bars' texts (one per plan line with a target)."""
+    return [shown_text(p.proto.text) for p in at.get("progress")]
+
+
+def shown_text(source: str) -> str:
+    from tests.helpers import shown as undo
+
+    return undo(source)
+
+
+def button(at, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def test_the_administrator_sees_the_city_figure_and_what_it_adds_up(db):
+    make(starts=on(3, 1), status="已举办", county="", kind="事迹宣讲")
+    make(starts=on(3, 2), status="已举办", county=JIANDE, kind="素质提升班")
+    make(starts=on(3, 3), status="取消", county=CHUNAN, kind="素质提升班")
+    with session_scope(STAFF_JD) as s:
+        plan.set_target(s, STAFF_JD, YEAR, JIANDE, QUALITY, 3)
+    at = page("admin")
+    text = shown(at)
+    assert f"{YEAR} 年全市（市本级和各区县合计）计划进度" in text
+    # 4 (the academy's default) + 3 (建德); 建德's one held class; 淳安's cancelled one not
+    assert bars_of(at) == [f"{LECTURES}：已举办 1 场 / 目标 10 场，尚差 9 场",
+                           f"{QUALITY}：已举办 1 场 / 目标 7 场，尚差 6 场"]
+    assert "全市数字由以下相加" in text
+    [chart] = at.get("vega_lite_chart")
+    assert json.loads(chart.proto.spec)["title"]["text"] == f"{YEAR} 年各计划项目已举办场数与目标"
+    assert not [b for b in at.button if b.label == "保存目标"]  # 全市 itself is not edited
+
+
+def test_the_administrator_sets_the_citys_own_target_on_the_page(db):
+    at = page("admin", county="city", year=str(YEAR))
+    assert at.selectbox(key="events_plan_scope").value == "city"
+    field = next(n for n in at.number_input if n.label == QUALITY)
+    assert field.value == 4  # the academy's default
+    field.set_value(6)
+    button(at, "保存目标").click().run()
+    assert not at.exception
+    assert f"已保存 {YEAR} 年市本级目标：{QUALITY} 6 场。" in shown(at)
+    assert rows("SELECT county_code, plan_line, target FROM events_target") == [("", QUALITY, 6)]
+    assert next(n for n in at.number_input if n.label == QUALITY).value == 6
+
+
+def test_county_staff_edit_their_county_read_the_citys_own_and_never_see_another(db):
+    at = page("staff_jd", county=CHUNAN)  # another county in the link: their own instead
+    assert at.selectbox(key="events_plan_scope").options == ["建德市", "市本级"]
+    assert at.selectbox(key="events_plan_scope").value == JIANDE
+    next(n for n in at.number_input if n.label == LECTURES).set_value(3)
+    button(at, "保存目标").click().run()
+    assert rows("SELECT county_code, plan_line, target, updated_by FROM events_target") == [
+        (JIANDE, LECTURES, 3, "staff_jd")]
+    at.selectbox(key="events_plan_scope").select("city").run()
+    assert not at.exception
+    assert "您可以查看本计划，修改须由管理员进行。" in shown(at)
+    assert not [b for b in at.button if b.label in ("保存目标", "新增类型")]
+
+
+def test_a_manager_reads_a_countys_plan_from_the_link(db):
+    with session_scope(STAFF_JD) as s:
+        plan.set_target(s, STAFF_JD, YEAR - 1, JIANDE, QUALITY, 2)
+    make(starts=on(3, 2, YEAR - 1), status="已举办", county=JIANDE)
+    at = page("manager", county=JIANDE, year=str(YEAR - 1))
+    assert bars_of(at) == [f"{QUALITY}：已举办 1 场 / 目标 2 场，尚差 1 场"]
+    assert "您可以查看本计划，修改须由管理员或建德市工作人员进行。" in shown(at)
+    assert not at.get("number_input")
+
+
+def test_staff_add_a_kind_once_and_the_form_clears(db):
+    at = page("staff_jd")
+    at.text_input(key="events_kind_name_0").input("建德工匠讲堂")
+    at.selectbox(key="events_kind_category_0").select("培训")
+    at.selectbox(key="events_kind_line_0").select(LECTURES)
+    button(at, "新增类型").click().run()
+    assert not at.exception
+    assert f"已新增建德市活动类型“建德工匠讲堂”，计入{LECTURES}。" in shown(at)
+    assert at.text_input(key="events_kind_name_1").value == ""  # a fresh form
+    assert "建德工匠讲堂" in at.dataframe[-1].value["类型"].tolist()
+    at.text_input(key="events_kind_name_1").input("建德工匠讲堂")
+    button(at, "新增类型").click().run()
+    assert "已有同名的活动类型“建德工匠讲堂”" in shown(at)
+    assert rows("SELECT count(*) FROM events_kind WHERE name = '建德工匠讲堂'") == [(1,)]

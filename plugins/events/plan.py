@@ -36,7 +36,8 @@ from plugins.events.vocab import CATEGORIES, CITY, DEFAULT_KINDS, DEFAULT_TARGET
 FIRST_YEAR = 2000  # the earliest year a target may be set for
 MAX_TARGET = 999
 MAX_KIND, MAX_LINE = 20, 30  # the columns' lengths (models.EventKind)
-CITY_ONLY_ADMIN = "全市计划只能由管理员修改"
+CITY_OWN, WHOLE_CITY = "市本级", "全市"
+CITY_ONLY_ADMIN = "市本级计划只能由管理员修改"
 # the lines in the order of the academy's plan, then any other alphabetically
 LINE_ORDER = tuple(dict.fromkeys(line for _, _, line in DEFAULT_KINDS))
 
@@ -58,10 +59,11 @@ class PlanLine:
 
 
 def scope_name(county_code: str) -> str:
-    """全市 for the city's own plan, else the county's name."""
+    """市本级 for the city's own plan (the association's, the academy's events), else the
+    county's name. 全市 is the city figure, which adds up 市本级 and every county."""
     from core.settings.counties import county_name
 
-    return "全市" if county_code == CITY else county_name(county_code)
+    return CITY_OWN if county_code == CITY else county_name(county_code)
 
 
 def line_key(line: str) -> tuple[int, str]:
