@@ -380,7 +380,9 @@ def create_event(session: Session, user, *, kind, title, organiser, county_code,
     """A new event (计划) in ``county_code`` ("" city-wide): needs events.edit and the county
     (a city-wide one a city user). The kind must be one that county may use."""
     require(user, "events.edit")
-    check_county(user, str(county_code if county_code is not None else "").strip())
+    if county_code is None:  # "" is the city's: no county chosen is not the same
+        raise EventError("请选择所属区县")
+    check_county(user, str(county_code).strip())
     row = _checked(session, dict(kind=kind, title=title, organiser=organiser, county_code=county_code,
                                  place=place, starts_at=starts_at, ends_at=ends_at, capacity=capacity,
                                  class_hours=class_hours, series=series, summary=summary))
