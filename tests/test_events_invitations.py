@@ -164,3 +164,95 @@ def test_staff_invite_to_city_events_only_as_city_users(events_db):
     with session_scope(USERS["admin"].actor) as s:
         inv.invite_guest(s, USERS["admin"], event_id, "张三")
     assert sql("SELECT name FROM events_participant WHERE event_id = :e", e=event_id) == [("张三",)]
+
+
+# --- 活动详情's participants section, under AppTest ------------------------------------------
+
+def _section(event_id: int, username: str) -> None:
+    """A page holding only participants_section, as 活动详情 calls it."""
+    import streamlit as st
+
+    from core.access.auth import CurrentUser
+    from core.data.db import read_session
+    from core.ui import USER_KEY
+    from plugins.events.models import Event
+    from plugins.events.participants_ui import participants_section
+    from tests.helpers import ACCOUNTS
+
+    account = next(a for a in ACCOUNTS if a[0] == username)
+    st.session_state[USER_KEY] = CurrentUser(*account)
+    with read_session() as s:
+        participants_section(s, st.session_state[USER_KEY], s.get(Event, event_id))
+
+
+def section_app(event_id: int, username: str):
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_function(_section, args=(event_id, username), default_timeout=30).run()
+
+
+def test_the_section_invites_a_roster_search_after_saying_how_many(events_db):
+    from tests.helpers import texts
+
+    expected = provincial(CA)
+    event_id = new_event(CA)
+    at = section_app(event_id, "staff_ca")
+    assert not at.exception
+    assert "还没有邀请人员" in texts(at)
+    group = [k for k in (w.key for w in at.selectbox) if k and k.endswith("_level")][0]
+    at.selectbox(key=group).select("省级").run()
+    assert f"将邀请 {len(expected)} 人" in texts(at).replace("**", "")
+    go = next(b for b in at.button if str(b.key).endswith("_go") and "group" in str(b.key))
+    go.click().run()
+    assert not at.exception
+    assert invited(event_id) == expected
+    shown = texts(at)
+    assert f"已邀请 {len(expected)} 人" in shown and f"共 {len(expected)} 人" in shown
+    ids = ",".join(map(str, expected))
+    names = {n for (n,) in sql(f"SELECT name FROM registry_person WHERE id IN ({ids})")}
+    listed = list(at.dataframe[0].value["姓名"])
+    assert set(listed) <= names and len(listed) == min(50, len(expected))  # 50 a page
+    if len(expected) > 50:
+        pages = next(w for w in at.selectbox if w.label == "页码")
+        assert pages.options[0] == f"第 1 页（共 {-(-len(expected) // 50)} 页）"
+    # the group form starts again from nothing (its keys changed)
+    assert all(w.value == "不限" for w in at.selectbox if str(w.key).endswith("_level"))
+
+
+def test_the_section_adds_a_guest_and_clears_the_form(events_db):
+    from tests.helpers import texts
+
+    event_id = new_event(CA)
+    at = section_app(event_id, "staff_ca")
+    form_inputs = [w for w in at.text_input if w.label in ("姓名", "工作单位")]
+    form_inputs[0].input("李教授")
+    form_inputs[1].input("浙江大学")
+    at.button[[b.label for b in at.button].index("添加")].click().run()
+    assert not at.exception
+    assert sql("SELECT name, employer, role, person_id FROM events_participant WHERE event_id = :e",
+               e=event_id) == [("李教授", "浙江大学", "讲师", None)]
+    assert "已添加嘉宾李教授" in texts(at)
+    assert [w.value for w in at.text_input if w.label in ("姓名", "工作单位")] == ["", ""]
+    # the same guest again: a Chinese refusal, nothing written
+    form_inputs = [w for w in at.text_input if w.label in ("姓名", "工作单位")]
+    form_inputs[0].input("李教授")
+    at.button[[b.label for b in at.button].index("添加")].click().run()
+    assert "李教授已在邀请名单中" in texts(at)
+    assert sql("SELECT COUNT(*) FROM events_participant WHERE event_id = :e", e=event_id)[0][0] == 1
+
+
+def test_readers_and_other_counties_see_the_list_without_forms(events_db):
+    from tests.helpers import texts
+
+    event_id = new_event(CA)
+    with session_scope(ADMIN) as s:
+        invite(s, s.get(Event, event_id), (None, "嘉宾乙", CA))
+    for username in ("manager", "reviewer"):
+        at = section_app(event_id, username)
+        assert not at.exception
+        assert list(at.dataframe[0].value["姓名"]) == ["嘉宾乙"]
+        assert not at.expander and not at.button
+    # staff of 建德市 do not see a 淳安县 event at all (the page refuses it first); the section
+    # itself offers them nothing to change
+    at = section_app(event_id, "staff_jd")
+    assert not at.button and "添加" not in texts(at)
