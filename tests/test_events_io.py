@@ -257,3 +257,35 @@ def test_readers_cannot_open_the_io_page(events, username):
     assert not at.exception
     assert "活动导入导出" not in texts(at)
     assert not [b for b in at.button if b.label.startswith("导出")]
+
+
+def test_on_postgresql_imports_check_write_and_skip_and_the_figures_add_up(pg_roster, tmp_path):
+    from core.access.auth import CurrentUser
+    from core.data.db import read_session
+    from plugins.events import stats
+
+    begun = now_wall() - dt.timedelta(days=3)
+    with session_scope(ADMIN) as s:
+        jd = make_event(s, title="建德素质提升班", county="330182", starts=begun, class_hours=4)
+        ca = make_event(s, title="淳安素质提升班", county="330127", starts=begun)
+        invite(s, jd, (101, "王建国", "330182"), (102, "张伟", "330182"), (103, "张伟", "330182"))
+        invite(s, ca, (201, "陈芳", "330127"))
+        ids = (jd.id, ca.id)
+    bad = [[ids[0], None, "张伟", None, "出席"], [ids[1], None, "陈芳", None, "出席"], [ids[0], None, "赵六", None, "出席"]]
+    result = import_file(table("events_attendance"), workbook(tmp_path, bad), STAFF_JD)
+    assert [(p.row - FIRST_ROW, p.header) for p in result.problems] == [(0, "人员编号"), (1, "活动编号"), (2, "姓名")]
+    assert sql("SELECT COUNT(*) FROM events_participant WHERE attendance IS NOT NULL") == [(0,)]
+    good = [[ids[0], None, "王建国", None, "出席"], [ids[0], None, "张伟", 103, "缺席"]]
+    assert import_file(table("events_attendance"), workbook(tmp_path, good, name="good.xlsx"), STAFF_JD).written == 2
+    assert sql("SELECT person_id, attendance FROM events_participant WHERE attendance IS NOT NULL ORDER BY person_id") \
+        == [(101, "出席"), (103, "缺席")]
+    events_file = workbook(tmp_path, [event_row()], EVENT_HEADER, "活动.xlsx")
+    assert import_file(table("events_events"), events_file, STAFF_JD).written == 1
+    assert import_file(table("events_events"), events_file, STAFF_JD).already_present == [FIRST_ROW]
+    city = CurrentUser("admin", "管理员甲", "admin", None)
+    with read_session() as s:
+        rows, total = stats.person_participation(s, city, begun.year)
+        counties = stats.county_participation(s, city, begun.year)
+        assert stats.never_invited(s, city).total == 0  # no roster people in this database
+    assert total == 4 and (rows[0]["person_id"], rows[0]["present"], float(rows[0]["hours"])) == (101, 1, 4.0)
+    assert [(r["county_code"], r["events"], r["invited"], r["present"]) for r in counties] == [("330182", 1, 3, 1)]

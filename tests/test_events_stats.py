@@ -185,3 +185,24 @@ def test_the_participation_page_reads_the_county_from_its_link(year_of_events):
     assert not at.exception
     names = {n for t in at.dataframe if "姓名" in t.value.columns for n in t.value["姓名"]}
     assert names == {"陈芳"}
+
+
+def test_the_page_lists_the_not_invited_fifty_at_a_time(events_db):
+    at = signed_in_app("staff_jd", "events-participation")
+    assert not at.exception
+    with read_session() as s:
+        total = stats.never_invited(s, STAFF_JD, limit=0).total
+    shown = texts(at)
+    assert f"共 {total} 位在册人员" in shown and "近 2 年未受邀的名册人员" in shown
+    listed = [t.value for t in at.dataframe if "最高荣誉" in t.value.columns][0]
+    assert len(listed) == 50 and set(listed["区县"]) == {"建德市"}
+    pager = at.number_input(key="ev_part_never_page")
+    pager.set_value(2).run()
+    assert not at.exception
+    second = [t.value for t in at.dataframe if "最高荣誉" in t.value.columns][0]
+    oracle = sql("""
+        SELECT r.name FROM registry_person r WHERE r.county_code = '330182' AND r.status <> '去世'
+        AND r.id NOT IN (SELECT p.person_id FROM events_participant p JOIN events_event e ON e.id = p.event_id
+                         WHERE p.person_id IS NOT NULL AND e.status <> '取消' AND e.starts_at >= :cut)
+        ORDER BY r.county_code, r.name, r.id LIMIT 50 OFFSET 50""", cut=stats.cut_off())
+    assert list(second["姓名"]) == [n for (n,) in oracle]
