@@ -43,7 +43,7 @@ TIMES = [f"{h:02d}:{m:02d}" for h in range(6, 23) for m in (0, 30)]
 YEARS_BACK, YEARS_FORWARD = 2, 1  # months offered: from January two years ago to next December
 
 
-def _round() -> int:
+def form_round() -> int:
     return st.session_state.setdefault(ROUND, 0)
 
 
@@ -58,7 +58,7 @@ def flash() -> None:
 def done(message: str) -> None:
     """Confirm ``message`` after a rerun, with every form's widgets empty again."""
     st.session_state[FLASH] = message
-    st.session_state[ROUND] = _round() + 1
+    st.session_state[ROUND] = form_round() + 1
     st.rerun()
 
 
@@ -329,7 +329,7 @@ def _at(day: dt.date | None, time: str) -> dt.datetime | None:
 
 
 def _new_event_form(user) -> None:
-    n = _round()
+    n = form_round()
     created = st.session_state.get(CREATED)
     if created:
         page_link("events-event", "打开刚登记的活动", {"event": str(created)}, icon="🎫")
