@@ -344,3 +344,19 @@ def test_staff_add_a_kind_once_and_the_form_clears(db):
     button(at, "新增类型").click().run()
     assert "已有同名的活动类型“建德工匠讲堂”" in shown(at)
     assert rows("SELECT count(*) FROM events_kind WHERE name = '建德工匠讲堂'") == [(1,)]
+
+
+def test_the_worked_example_of_docs_events_md(db):
+    """docs/events.md, "How the city figure adds up its counties": 4 + 2 + 2 = 8, 1 + 3 + 0 = 4."""
+    with session_scope(STAFF_JD) as s:
+        plan.set_target(s, STAFF_JD, YEAR, JIANDE, QUALITY, 2)
+    with session_scope(STAFF_CA) as s:
+        plan.set_target(s, STAFF_CA, YEAR, CHUNAN, QUALITY, 2)
+    make(county="", status="已举办", starts=on(3, 1))
+    for month in (3, 4, 5):
+        make(county=JIANDE, status="已举办", starts=on(month, 9))
+    with read_session() as s:
+        city = as_dict(plan.city_progress(s, YEAR))
+    assert city[QUALITY] == (8, 4, 0)
+    doc = (__import__("pathlib").Path(__file__).parents[1] / "docs" / "events.md").read_text(encoding="utf-8")
+    assert "The city figure is target 4 + 2 + 2 = 8, held\n1 + 3 + 0 = 4." in doc
