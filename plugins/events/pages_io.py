@@ -32,7 +32,7 @@ def io_page() -> None:
     event_tab, attendance_tab = st.tabs(["活动", "签到表"])
     with event_tab:
         st.caption("按“所属区县＋活动名称＋日期”识别活动，已登记的活动跳过，不会重复登记。"
-                   "活动类型须是年度计划中列出的类型；导入的活动状态为计划或已举办。"
+                   "活动类型须是年度计划中列出的类型；状态不填为计划，已开始的活动可填已举办，取消的须在“状态说明”中写明原因。"
                    "导出表中的“活动编号”用于填写签到表。")
         import_panel("events_events")
         export_button("events_events", f"导出活动（{events} 场）")
