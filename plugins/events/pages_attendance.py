@@ -175,7 +175,7 @@ def _person(row, name: str, disabled: bool) -> None:
     state = row.attendance or NOT_TAKEN
     role = f"　{LECTURER}" if row.role == LECTURER else ""
     label = f"{MARKS.get(row.attendance, '⬜')} {literal(shown)}{role}　{state}"
-    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+    with st.container(horizontal=True, vertical_alignment="center", gap="small", wrap=False):
         st.button(label, key=f"{KEY}_p_{row.id}", on_click=_record, args=(row.id, PRESENT, shown),
                   type="primary" if row.attendance is None else "secondary", width="stretch",
                   disabled=disabled or row.attendance == PRESENT)
