@@ -156,3 +156,17 @@ def test_a_future_event_shows_the_list_but_no_sign_in(events_alone):
     assert not at.exception
     assert "还没有开始" in texts(at)
     assert len(person_buttons(at)) == 3 and all(b.disabled for b in person_buttons(at))
+
+
+def test_without_an_event_the_page_offers_the_users_recent_events(events_alone):
+    mine, _ids = event_with_people(CA)
+    theirs, _ = event_with_people(JD)
+    at = signed_in_app("staff_ca", page="events-attendance")
+    assert not at.exception
+    choice = at.selectbox[0]
+    assert choice.label == "选择活动" and choice.options == [choice.format_func(mine)]  # not 建德市's
+    choice.select(mine).run()
+    assert not at.exception
+    assert at.query_params["event"] == [str(mine)] or at.query_params["event"] == str(mine)
+    assert len(person_buttons(at)) == 3
+    assert theirs != mine
