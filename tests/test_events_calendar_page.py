@@ -122,13 +122,16 @@ def test_the_list_counts_and_pages_50_like_plain_sql(events_alone):
                            starts=dt.datetime(2026, 6, 1 + i % 30, 8 + i % 10))
             if i % 7 == 0:
                 invite(s, e, (None, "甲", JD), attendance="出席")
-    want = [r[0] for r in sql("SELECT title FROM events_event WHERE county_code IN (:c, '') "
-                              "ORDER BY starts_at, id", c=JD)]
+    rows = sql("SELECT e.title, (SELECT COUNT(*) FROM events_participant p WHERE p.event_id = e.id) "
+               "FROM events_event e WHERE e.county_code IN (:c, '') ORDER BY e.starts_at, e.id", c=JD)
+    want = [r[0] for r in rows]
     at = signed_in_app("staff_jd", page=PAGE)
     assert shown_count(at) == len(want) == 82
     assert titles(at) == want[:50]
-    labels = [link.label for link in at.get("page_link") if "培训000" in link.label]
-    assert len(labels) == 1 and "出席 1/1" in labels[0]  # present of invited, for this page's rows
+    # under each title its kind, county and status, and present of invited once people are invited
+    attended = [c.value for c in at.caption if "出席 1/1 人" in c.value]
+    assert len(attended) == sum(1 for r in rows[:50] if r[1]) > 0
+    assert all(c.startswith("素质提升班 · ") for c in attended)
     at.number_input(key="evc_page").set_value(2).run()
     assert titles(at) == want[50:100]
 

@@ -27,7 +27,7 @@ from core.ui.dates import date_field
 from core.ui.text import literal
 from plugins.events import events as svc
 from plugins.events.queries import EventError, kinds_for, now_wall
-from plugins.events.vocab import CANCELLED, CITY, HELD, STATUSES
+from plugins.events.vocab import CITY, STATUSES
 
 ALL = ""
 ALL_MONTHS = "all"  # ?month=all: the list over every month, no calendar
@@ -156,20 +156,25 @@ def _filters(user) -> svc.EventFilter:
         series = svc.series_names(session, user)
     if st.session_state.get(KEYS["kind"]) not in (ALL, *kinds):  # a link's kind that is no choice
         st.session_state[KEYS["kind"]] = ALL
-    c1, c2 = st.columns(2)
-    county = c1.selectbox("区县", _county_choices(user), format_func=_county_label(user), key=KEYS["county"])
-    kind = c2.selectbox("类型", [ALL, *kinds], format_func=lambda v: v or "全部类型", key=KEYS["kind"])
-    c3, c4 = st.columns(2)
-    chosen_series = c3.selectbox("系列", [ALL, *_with(series, st.session_state.get(KEYS["series"]) or "")],
-                                 format_func=lambda v: v or "全部系列", key=KEYS["series"])
-    status = c4.selectbox("状态", [ALL, *STATUSES], format_func=lambda v: v or "全部状态", key=KEYS["status"])
+    active = any(st.session_state.get(KEYS[p]) for p in ("county", "kind", "series", "status"))
+    with st.expander("筛选条件（区县、类型、系列、状态）", expanded=active):
+        c1, c2 = st.columns(2)
+        county = c1.selectbox("区县", _county_choices(user), format_func=_county_label(user), key=KEYS["county"])
+        kind = c2.selectbox("类型", [ALL, *kinds], format_func=lambda v: v or "全部类型", key=KEYS["kind"])
+        c3, c4 = st.columns(2)
+        chosen_series = c3.selectbox("系列", [ALL, *_with(series, st.session_state.get(KEYS["series"]) or "")],
+                                     format_func=lambda v: v or "全部系列", key=KEYS["series"])
+        status = c4.selectbox("状态", [ALL, *STATUSES], format_func=lambda v: v or "全部状态", key=KEYS["status"])
+    chosen = [_county_label(user)(county) if county else "", kind, chosen_series, status]
+    if any(chosen):
+        st.caption("已筛选：" + literal(" · ".join(c for c in chosen if c)))
     months = _months(st.session_state.get(KEYS["month"]))
-    c5, c6, c7 = st.columns([1, 3, 1], vertical_alignment="bottom")
-    c5.button("上月", key="evc_prev", on_click=_step_month, args=(-1,), width="stretch",
-              disabled=st.session_state.get(KEYS["month"]) == ALL_MONTHS)
-    month = c6.selectbox("月份", months, format_func=month_label, key=KEYS["month"])
-    c7.button("下月", key="evc_next", on_click=_step_month, args=(1,), width="stretch",
-              disabled=month == ALL_MONTHS)
+    # a row that stays a row on a phone (columns would stack into three lines)
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        st.button("上月", key="evc_prev", on_click=_step_month, args=(-1,),
+                  disabled=st.session_state.get(KEYS["month"]) == ALL_MONTHS)
+        month = st.selectbox("月份", months, format_func=month_label, key=KEYS["month"], width=160)
+        st.button("下月", key="evc_next", on_click=_step_month, args=(1,), disabled=month == ALL_MONTHS)
     text = st.text_input("搜索", placeholder="活动名称、地点或主办单位", max_chars=50, key=KEYS["q"])
     wanted = {"county": county, "kind": kind, "series": chosen_series, "status": status,
               "month": "" if month == _this_month() else month, "q": " ".join(text.split())}
@@ -236,11 +241,14 @@ def day_text(day: dt.date) -> str:
 
 
 def row_label(row) -> str:
-    """One event on a line, its title first (Markdown: the typed parts through literal)."""
-    status = "" if row.status not in (HELD, CANCELLED) else f" · {row.status}"
-    people = f" · 出席 {row.present}/{row.invited}" if row.invited else ""
-    return (f"{when_text(row.starts_at, row.ends_at)}　**{literal(row.title)}**"
-            f"　{literal(row.kind)} · {county_name(row.county_code)}{status}{people}")
+    """The link to one event: its time and title (Markdown: the title through literal)."""
+    return f"{when_text(row.starts_at, row.ends_at)}　**{literal(row.title)}**"
+
+
+def row_caption(row) -> str:
+    """The line under it: kind, county, status and, once people are invited, attendance."""
+    people = f" · 出席 {row.present}/{row.invited} 人" if row.invited else ""
+    return f"{literal(row.kind)} · {county_name(row.county_code)} · {row.status}{people}"
 
 
 def _event_list(user, flt: svc.EventFilter) -> None:
@@ -264,6 +272,7 @@ def _event_list(user, flt: svc.EventFilter) -> None:
             day = row.starts_at.date()
             st.markdown(f"**{day_text(day)}**")
         page_link("events-event", row_label(row), {"event": str(row.id)})
+        st.caption(row_caption(row))
 
 
 # --- 新建活动 -----------------------------------------------------------------------------------
