@@ -182,3 +182,30 @@ def test_an_admin_chooses_the_county_or_the_city(events_alone):
     # staff_jd see the city's event in their calendar (September)
     at = signed_in_app("staff_jd", page=PAGE, query={"month": "2026-09"})
     assert titles(at) == ["全市劳模宣讲"]
+
+
+def test_the_links_of_the_tiles_and_to_dos_open_exactly_what_they_count(events_alone):
+    """未来30天活动 links ?status=计划&from=&to=, 待签到的活动 ?attendance=未签到: the list holds
+    what they count (plain SQL), says so, and 清除 drops the link's conditions."""
+    ids = few_events()
+    with session_scope(ADMIN) as s:
+        ended = make_event(s, title="已结束待签到", county=JD, kind="技术培训", starts=dt.datetime(2026, 6, 10, 9))
+        done = make_event(s, title="已结束已签到", county=JD, kind="技术培训", starts=dt.datetime(2026, 6, 11, 9),
+                          status="已举办")
+        invite(s, ended, (None, "来宾甲", ""), (None, "来宾乙", ""))
+        invite(s, done, (None, "来宾丙", ""), attendance="出席")
+        invite(s, s.get(type(ended), ids["jd"]), (None, "来宾丁", ""))  # 8 June: ended, not taken
+    window = sql("SELECT title FROM events_event WHERE status = '计划' AND starts_at >= '2026-06-15' "
+                 "AND starts_at < '2026-07-15' AND county_code IN ('330182', '')")
+    at = signed_in_app("staff_jd", page=PAGE, query={"status": "计划", "from": "2026-06-15", "to": "2026-07-14"})
+    assert not at.exception
+    assert set(titles(at)) == {t for (t,) in window} == {"全市工匠宣讲", "七月技术培训"}
+    assert "开始日期 2026-06-15 至 2026-07-14" in texts(at)
+    awaiting = sql("SELECT e.title FROM events_event e WHERE e.county_code IN ('330182', '') "
+                   "AND e.status != '取消' AND e.ends_at < '2026-06-15 12:00:00' AND EXISTS (SELECT 1 FROM "
+                   "events_participant p WHERE p.event_id = e.id AND p.attendance IS NULL)")
+    at = signed_in_app("staff_jd", page=PAGE, query={"attendance": "未签到"})
+    assert set(titles(at)) == {t for (t,) in awaiting} == {"已结束待签到", "建德素质提升班"}
+    assert shown_count(at) == 2 and "已结束、尚有人未签到" in texts(at)
+    at.button(key="evc_clear_link").click().run()
+    assert "attendance" not in at.query_params and shown_count(at) > 2

@@ -16,10 +16,10 @@ import datetime as dt
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,7 +34,7 @@ from plugins.events.queries import (
     now_wall,
     visible_condition,
 )
-from plugins.events.vocab import CANCELLED, CITY, HELD, PLANNED, PRESENT, STATUSES
+from plugins.events.vocab import CANCELLED, CITY, HELD, NOT_TAKEN, PLANNED, PRESENT, STATUSES
 
 PAGE_SIZE = 50
 CITY_PARAM = "city"  # ?county=city: the city-wide events alone
@@ -55,7 +55,9 @@ EDITABLE = ("kind", "title", "organiser", "county_code", "place", "starts_at", "
 class EventFilter:
     """What 日程 shows: ``counties`` None is every event the user sees (their counties and the
     city's), ("",) the city-wide events alone; ``start``/``end`` bound ``starts_at`` as
-    ``[start, end)`` (a month on the page); ``text`` part of the title, place or organiser."""
+    ``[start, end)`` (a month on the page, or a link's ``from``/``to`` days); ``text`` part of
+    the title, place or organiser; ``awaiting_attendance`` keeps events that have ended, not
+    cancelled, with someone's attendance not yet taken (the 待签到 to-do's link)."""
 
     counties: tuple[str, ...] | None = None
     kind: str | None = None
@@ -64,6 +66,7 @@ class EventFilter:
     start: dt.datetime | None = None
     end: dt.datetime | None = None
     text: str = ""
+    awaiting_attendance: bool = False
 
     @property
     def month(self) -> tuple[int, int] | None:
@@ -95,14 +98,23 @@ def parse_month(value: object) -> tuple[int, int] | None:
     return year, month
 
 
+def parse_day(value: object) -> dt.date | None:
+    """``2026-05-08`` as a date; None for anything else."""
+    try:
+        return dt.date.fromisoformat(str(value or "").strip())
+    except ValueError:
+        return None
+
+
 def _clean(value: object, max_length: int) -> str:
     return " ".join(str(value or "").split())[:max_length]
 
 
 def filter_from_params(params: Mapping[str, str], user=None) -> EventFilter:
     """The filter a link's query parameters ask for: ``county`` (a code or name, or ``city``),
-    ``kind``, ``series``, ``status``, ``month`` (``2026-05``), ``q``. A value that is no choice
-    is ignored; with ``user``, so is a county outside what they see."""
+    ``kind``, ``series``, ``status``, ``month`` (``2026-05``), ``q``; and from a tile or to-do's
+    link ``from``/``to`` (days, both included; a month wins over them) and ``attendance=未签到``.
+    A value that is no choice is ignored; with ``user``, so is a county outside what they see."""
     counties = None
     county = _clean(params.get("county"), 20)
     if county == CITY_PARAM:
@@ -115,10 +127,15 @@ def filter_from_params(params: Mapping[str, str], user=None) -> EventFilter:
     status = _clean(params.get("status"), 10)
     month = parse_month(params.get("month"))
     start, end = month_bounds(*month) if month else (None, None)
+    if not month:
+        first, last = parse_day(params.get("from")), parse_day(params.get("to"))
+        start = dt.datetime.combine(first, dt.time()) if first else None
+        end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time()) if last else None
     return EventFilter(counties=counties, kind=_clean(params.get("kind"), 20) or None,
                        series=_clean(params.get("series"), MAX_SERIES) or None,
                        status=status if status in STATUSES else None, start=start, end=end,
-                       text=_clean(params.get("q"), 50))
+                       text=_clean(params.get("q"), 50),
+                       awaiting_attendance=_clean(params.get("attendance"), 10) == NOT_TAKEN)
 
 
 def params_of(flt: EventFilter) -> dict[str, str]:
@@ -134,6 +151,13 @@ def params_of(flt: EventFilter) -> dict[str, str]:
             out[key] = value
     if flt.month:
         out["month"] = f"{flt.month[0]:04d}-{flt.month[1]:02d}"
+    else:
+        if flt.start is not None:
+            out["from"] = flt.start.date().isoformat()
+        if flt.end is not None:
+            out["to"] = (flt.end - dt.timedelta(days=1)).date().isoformat()
+    if flt.awaiting_attendance:
+        out["attendance"] = NOT_TAKEN
     return out
 
 
@@ -154,6 +178,9 @@ def _conditions(user, flt: EventFilter) -> list:
     if flt.text:
         like = f"%{flt.text}%"
         where.append(or_(Event.title.like(like), Event.place.like(like), Event.organiser.like(like)))
+    if flt.awaiting_attendance:
+        untaken = exists().where(Participant.event_id == Event.id, Participant.attendance.is_(None))
+        where += [Event.status != CANCELLED, Event.ends_at < now_wall(), untaken]
     return where
 
 
@@ -219,8 +246,13 @@ def list_events(session: Session, user, flt: EventFilter, offset: int = 0,
     require(user, "events.view")
     counties = _scope_key(user)
     connection = session.connection()  # Core rows: none of the ORM's per-call work
-    total = connection.execute(_kept_count(counties, flt)).scalar() or 0
-    rows = connection.execute(_kept_page(counties, flt, max(0, int(offset)), max(0, int(limit)))).all()
+    offset, limit = max(0, int(offset)), max(0, int(limit))
+    if flt.awaiting_attendance:  # compares with now: a statement kept would keep its time
+        count, page = count_statement(user, flt), list_statement(user, flt, offset, limit)
+    else:
+        count, page = _kept_count(counties, flt), _kept_page(counties, flt, offset, limit)
+    total = connection.execute(count).scalar() or 0
+    rows = connection.execute(page).all()
     return rows, total
 
 
@@ -229,8 +261,7 @@ def month_events(session: Session, user, year: int, month: int, flt: EventFilter
     ``user``'s scope, by start time: id, title, kind, county_code, starts_at, ends_at, status."""
     require(user, "events.view")
     start, end = month_bounds(year, month)
-    flt = EventFilter(counties=flt.counties, kind=flt.kind, series=flt.series, status=flt.status,
-                      start=start, end=end, text=flt.text)
+    flt = replace(flt, start=start, end=end)
     stmt = (select(Event.id, Event.title, Event.kind, Event.county_code, Event.starts_at, Event.ends_at,
                    Event.status).where(*_conditions(user, flt)).order_by(Event.starts_at, Event.id))
     return session.connection().execute(stmt).all()

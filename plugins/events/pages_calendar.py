@@ -32,6 +32,8 @@ from plugins.events.vocab import CITY, STATUSES
 ALL = ""
 ALL_MONTHS = "all"  # ?month=all: the list over every month, no calendar
 PARAMS = ("county", "kind", "series", "status", "month", "q")
+# what only a tile's or a to-do's link asks for (no widget of its own): kept until cleared
+LINK_PARAMS = ("from", "to", "attendance")
 KEYS = {p: f"evc_{p}" for p in PARAMS}
 APPLIED = "evc_query"  # the query parameters last put into the filters
 FLASH = "evc_flash"
@@ -102,7 +104,18 @@ def _this_month() -> str:
 
 
 def _asked() -> tuple[str, ...]:
-    return tuple(str(st.query_params.get(p) or "") for p in PARAMS)
+    return tuple(str(st.query_params.get(p) or "") for p in PARAMS + LINK_PARAMS)
+
+
+def _link_filters() -> dict[str, str]:
+    """The link-only filters the URL carries (``from``, ``to``, ``attendance``)."""
+    return {p: str(st.query_params[p]) for p in LINK_PARAMS if st.query_params.get(p)}
+
+
+def _clear_link_filters() -> None:
+    for param in LINK_PARAMS:
+        st.query_params.pop(param, None)
+    st.session_state.pop(PAGE, None)
 
 
 def _apply_query(user) -> None:
@@ -114,8 +127,8 @@ def _apply_query(user) -> None:
     st.session_state[APPLIED] = asked
     flt = svc.filter_from_params(st.query_params, user)
     county = svc.params_of(flt).get("county", ALL)
-    month = ALL_MONTHS if st.query_params.get("month") == ALL_MONTHS else (
-        month_key(*flt.month) if flt.month else _this_month())
+    month = ALL_MONTHS if st.query_params.get("month") == ALL_MONTHS or (
+        not flt.month and _link_filters()) else (month_key(*flt.month) if flt.month else _this_month())
     st.session_state.update({KEYS["county"]: county, KEYS["kind"]: flt.kind or ALL,
                              KEYS["series"]: flt.series or ALL, KEYS["status"]: flt.status or ALL,
                              KEYS["month"]: month, KEYS["q"]: flt.text})
@@ -184,10 +197,24 @@ def _filters(user) -> svc.EventFilter:
                 st.query_params[param] = wanted[param]
         elif param in st.query_params:
             del st.query_params[param]
+    link = _link_filters()
+    if link:
+        flt = svc.filter_from_params({**wanted, "month": month, **link}, user)
+        said = []
+        if not flt.month and (flt.start is not None or flt.end is not None):
+            first = flt.start.date().isoformat() if flt.start else "不限"
+            last = (flt.end - dt.timedelta(days=1)).date().isoformat() if flt.end else "不限"
+            said.append(f"开始日期 {first} 至 {last}")
+        if flt.awaiting_attendance:
+            said.append("已结束、尚有人未签到")
+        if said:
+            with st.container(horizontal=True, vertical_alignment="center"):
+                st.caption("按链接筛选：" + "；".join(said))
+                st.button("清除", key="evc_clear_link", on_click=_clear_link_filters)
     if st.session_state.get(APPLIED) != _asked():
         st.session_state[APPLIED] = _asked()
         st.session_state.pop(PAGE, None)
-    return svc.filter_from_params({**wanted, "month": month}, user)
+    return svc.filter_from_params({**wanted, "month": month, **link}, user)
 
 
 # --- the month ------------------------------------------------------------------------------------
