@@ -83,8 +83,6 @@ def demo(events_db) -> str:
     return db
 
 
-@pytest.mark.xfail(strict=True, reason="the events' jiangxin_demo_data needs @hookimpl(trylast=True) "
-                                       "in plugins/events/__init__.py (the lead's file): asked for")
 def test_the_events_demo_runs_after_the_rosters_so_the_template_has_roster_people(events_db):
     from core.host.loader import get_host
 

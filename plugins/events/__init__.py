@@ -72,7 +72,7 @@ def jiangxin_spreadsheet_tables():
     return list(TABLES)
 
 
-@hookimpl
+@hookimpl(trylast=True)  # after the roster's demo (plugins load by name): it invites its people
 def jiangxin_demo_data(session, faker, seed):
     from plugins.events.demo import load
 
