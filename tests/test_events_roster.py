@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select, text
 
 from core.access.auth import CurrentUser
@@ -73,7 +74,16 @@ def three_events(person: Person, other: Person) -> dict[str, int]:
     return ids
 
 
-def test_approving_a_death_drops_future_invitations_once_and_marks_past_lists(events_db):
+@pytest.fixture
+def roster_no_events(events_db):
+    """The demo roster with no events: each test counts the invitations of its own events."""
+    with session_scope(ADMIN) as s:
+        s.execute(text("DELETE FROM events_participant"))
+        s.execute(text("DELETE FROM events_event"))
+    return events_db
+
+
+def test_approving_a_death_drops_future_invitations_once_and_marks_past_lists(roster_no_events):
     person, other = living()
     ids = three_events(person, other)
     since = last_audit()
@@ -104,7 +114,7 @@ def test_approving_a_death_drops_future_invitations_once_and_marks_past_lists(ev
     assert sql("SELECT COUNT(*) FROM events_participant WHERE person_id = :p", p=person.id)[0][0] == 1
 
 
-def test_a_transfer_moves_future_invitations_to_the_new_county(events_db):
+def test_a_transfer_moves_future_invitations_to_the_new_county(roster_no_events):
     person, other = living()
     ids = three_events(person, other)
     approve(changes.submit_transfer, person.id, CA, "淳安县千岛湖旅游集团", "工作调动")
@@ -119,7 +129,7 @@ def test_a_transfer_moves_future_invitations_to_the_new_county(events_db):
                               p=other.id)} == {other.county_code}
 
 
-def test_a_corrected_name_reaches_every_list(events_db):
+def test_a_corrected_name_reaches_every_list(roster_no_events):
     person, other = living()
     three_events(person, other)
     approve(changes.submit_correction, person.id, {"name": "改名后"}, "姓名录入错误")
