@@ -74,7 +74,9 @@ def data_names(db) -> set[str]:
             "SELECT username FROM core_user UNION SELECT actor FROM core_audit_log UNION "
             "SELECT submitted_by FROM registry_change UNION SELECT decided_by FROM registry_change UNION "
             "SELECT updated_by FROM workshops_standard UNION SELECT reviewer FROM workshops_review UNION "
-            "SELECT \"by\" FROM workshops_status_change") if n}
+            "SELECT \"by\" FROM workshops_status_change UNION SELECT created_by FROM events_event UNION "
+            "SELECT invited_by FROM events_participant UNION SELECT attendance_by FROM events_participant UNION "
+            "SELECT updated_by FROM events_target UNION SELECT uploaded_by FROM events_photo") if n}
     plugins = {p.name for p in (ROOT / "plugins").iterdir() if (p / "__init__.py").exists()}
     return names | plugins | {"core"}
 
