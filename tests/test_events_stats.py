@@ -216,3 +216,27 @@ def test_the_page_lists_the_not_invited_fifty_at_a_time(roster_no_events):
                          WHERE p.person_id IS NOT NULL AND e.status <> '取消' AND e.starts_at >= :cut)
         ORDER BY r.county_code, r.name, r.id LIMIT 50 OFFSET 50""", cut=stats.cut_off())
     assert list(second["姓名"]) == [n for (n,) in oracle]
+
+
+def test_the_page_shows_the_figures_the_overview_tiles_link_to_it_for(year_of_events):
+    """出勤率, 参与人数 and 名册参与率 each open this page (?year=&county=): it shows their figures,
+    counted here from the tables (events held in the year; rate by the event's county, people by
+    their own county; the guest counted apart)."""
+    (invited, present), = sql("""
+        SELECT COUNT(*), SUM(CASE WHEN p.attendance = '出席' THEN 1 ELSE 0 END)
+        FROM events_participant p JOIN events_event e ON e.id = p.event_id
+        WHERE e.status = '已举办' AND e.county_code = '330182' AND e.starts_at >= :start AND e.starts_at < :end""",
+                              start=dt.datetime(YEAR, 1, 1), end=dt.datetime(YEAR + 1, 1, 1))
+    (people,), = sql("""
+        SELECT COUNT(DISTINCT p.person_id) FROM events_participant p JOIN events_event e ON e.id = p.event_id
+        WHERE e.status = '已举办' AND p.attendance = '出席' AND p.county_code = '330182'
+          AND e.starts_at >= :start AND e.starts_at < :end""",
+                     start=dt.datetime(YEAR, 1, 1), end=dt.datetime(YEAR + 1, 1, 1))
+    assert (invited, present, people) == (4, 3, 2)
+    at = signed_in_app("admin", "events-participation", {"year": str(YEAR), "county": "330182"})
+    assert not at.exception
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["出勤率"] == f"{present / invited * 100:.1f}%"
+    assert shown["参与人数"] == str(people)
+    assert shown["名册参与率"] == "—"  # no roster here: the page says why, as the tile does
+    assert "未启用人员名册，无法计算参与率" in texts(at)

@@ -1,6 +1,10 @@
 """参与统计: participation per county and per person for a year, and the living roster people
 nobody invited in the last two years. Every figure is SQL in ``stats``; the lists come 50 at a
-time. Filters come from the link (``?year=2025&county=330182``) and go back into it."""
+time. Filters come from the link (``?year=2025&county=330182``) and go back into it.
+
+At the top, the overview's three participation tiles (出勤率, 参与人数, 名册参与率) for the same
+year and county, computed by the tiles' own functions: each tile's 查看明细 opens this page, which
+must show the figure the tile counted."""
 
 from __future__ import annotations
 
@@ -8,12 +12,13 @@ import streamlit as st
 
 from core.data.db import read_session
 from core.host.charts import bars
+from core.host.metrics import MetricContext
 from core.host.people import display_names, people_available
 from core.settings import clock
 from core.settings.counties import county_name, county_names, load_counties, resolve_county
 from core.ui import require
 from core.ui.text import literal
-from plugins.events import stats
+from plugins.events import metrics, stats
 from plugins.events.vocab import NOT_INVITED_YEARS
 
 ALL = ""
@@ -70,9 +75,24 @@ def participation_page() -> None:
     scope = county_name(county or user.county_code)
     st.caption(f"范围：{literal(scope)}。取消的活动不计入。")
     with read_session() as session:
+        _summary(session, user, year, county)
         _by_county(session, user, year, county)
         _by_person(session, user, year, county, scope)
         _not_invited(session, user, county, scope)
+
+
+SUMMARY = (("出勤率", metrics.attendance_rate), ("参与人数", metrics.participants),
+           ("名册参与率", metrics.roster_share))
+
+
+def _summary(session, user, year: int, county: str | None) -> None:
+    """The overview's participation tiles for this year and county (a county's staff: theirs)."""
+    ctx = MetricContext(session=session, counties=(county,) if county else user.visible_counties(), year=year)
+    for column, (label, compute) in zip(st.columns(len(SUMMARY)), SUMMARY, strict=True):
+        result = compute(ctx)
+        column.metric(label, result.value, help=result.help)
+        if result.caption:
+            column.caption(result.caption)
 
 
 def _by_county(session, user, year: int, county: str | None) -> None:
