@@ -83,6 +83,8 @@ def test_the_details_name_the_county_and_show_typed_text_as_text(events_alone):
                  "时间：2026年6月8日 周一 09:00–12:00", "名额：40 人", "课时：3 课时", "系列：2026素质提升",
                  "状态：计划"):
         assert part in shown, part
+    # the 活动编号 a sign-in sheet asks for (导入导出: "见活动详情页")
+    assert f"活动编号：{ids['jd']}" in shown
     # the summary is typed text: shown as text, never as Markdown
     assert "**加粗** ![图](http://example.com/x.png)" in [t.value for t in at.text]
     assert not any("example.com" in m.value for m in at.markdown)

@@ -94,7 +94,8 @@ def _line(pairs: list[tuple[str, object]]) -> str:
 def _record(r: dict) -> None:
     with st.container(border=True):
         st.subheader(literal(r["title"]))
-        st.markdown(_line([("类型", r["kind"]), ("所属区县", county_name(r["county_code"]))]))
+        # the number a sign-in sheet (导入导出) asks for: staff read it here
+        st.markdown(_line([("活动编号", r["id"]), ("类型", r["kind"]), ("所属区县", county_name(r["county_code"]))]))
         st.markdown(_line([("主办单位", r["organiser"])]))
         st.markdown(_line([("地点", r["place"])]))
         st.markdown(_line([("时间", f"{day_text(r['starts_at'].date())} {when_text(r['starts_at'], r['ends_at'])}")]))
