@@ -256,3 +256,23 @@ def test_readers_and_other_counties_see_the_list_without_forms(events_db):
     # itself offers them nothing to change
     at = section_app(event_id, "staff_jd")
     assert not at.button and "添加" not in texts(at)
+
+
+def test_the_picker_says_who_was_not_invited_and_places_count_learners_only(events_db):
+    from plugins.events.participants_ui import invited_message
+    from tests.helpers import texts
+
+    # two picked, one of them dead (or already invited): the message says one was left out
+    assert invited_message(2, 1) == "已邀请 1 人；另有 1 人已在名单中或已故，未邀请"
+    assert invited_message(2, 2) == "已邀请 2 人"
+    assert invited_message(1, 0).startswith("所选人员都已在名单中或已故")
+    event_id = new_event(CA, capacity=5)
+    with session_scope(ADMIN) as s:
+        event = s.get(Event, event_id)
+        invite(s, event, (None, "李教授", CA), role="讲师")
+        invite(s, event, (None, "嘉宾乙", CA))
+    (learners,), = sql("SELECT COUNT(*) FROM events_participant WHERE event_id = :e AND role = '学员'", e=event_id)
+    at = section_app(event_id, "staff_ca")
+    assert not at.exception
+    shown = texts(at)
+    assert "共 2 人" in shown and f"学员名额 5，还剩 {5 - learners}" in shown

@@ -75,7 +75,9 @@ def participants_section(session, user, event) -> None:
     counts = att.attendance_counts(session, event.id)
     total = sum(counts.values())
     left = inv.places_left(session, event)
-    places = f"　·　名额 {event.capacity}，还剩 {left}" if left is not None else ""
+    # the capacity counts 学员 only (lecturers and guests speaking take no place): say so, or
+    # "共 20 人 · 名额 60，还剩 41" reads as a miscount
+    places = f"　·　学员名额 {event.capacity}，还剩 {left}" if left is not None else ""
     st.markdown(f"共 {total} 人　·　出席 {counts[PRESENT]}　·　缺席 {counts[ABSENT]}"
                 f"　·　请假 {counts[EXCUSED]}　·　{NOT_TAKEN} {counts[NOT_TAKEN]}{places}")
     rows = _list(session, user, event, total)
@@ -129,6 +131,17 @@ def _role(key: str) -> str:
     return st.radio("角色", ROLES, index=ROLES.index(PARTICIPANT), horizontal=True, key=key)
 
 
+def invited_message(picked: int, invited: int) -> str:
+    """What inviting ``picked`` people did, when ``invited`` of them were new: the others were
+    already on the list or have died, and the user is told so rather than left counting."""
+    skipped = picked - invited
+    if not invited:
+        return "所选人员都已在名单中或已故，没有新邀请（已故人员不会被邀请）"
+    if skipped:
+        return f"已邀请 {invited} 人；另有 {skipped} 人已在名单中或已故，未邀请"
+    return f"已邀请 {invited} 人"
+
+
 def _invite_picked(user, event) -> None:
     with st.expander("邀请人员"):
         key = f"{KEY}_pick_{_round()}"
@@ -136,7 +149,7 @@ def _invite_picked(user, event) -> None:
         role = _role(f"{key}_role")
         if st.button("邀请所选人员", key=f"{key}_go", disabled=not refs):
             _act(user, lambda s: inv.invite_people(s, user, event.id, refs, role),
-                 lambda n: f"已邀请 {n} 人" if n else "所选人员都已在名单中（已故人员不会被邀请）")
+                 lambda n: invited_message(len(refs), n))
 
 
 def _invite_group(session, user, event) -> None:
