@@ -156,3 +156,13 @@ def test_photos_are_shown_to_readers_and_removed_by_staff(events_alone):
     assert [s.value for s in at.success] == ["已删除“建德素质提升班”的一张照片。"]
     assert sql("SELECT COUNT(*) FROM events_photo") == [(0,)]
     assert "暂无照片" in texts(at)
+
+
+def test_headings_carry_no_link_whose_tooltip_is_english(events_alone):
+    """Streamlit puts a link beside each heading, shown on hover (and after a tap on a phone),
+    titled "Link to heading": the page's headings have none."""
+    ids = events()
+    at = open_event("staff_jd", ids["jd"])
+    headings = [*at.title, *at.subheader]
+    assert {h.value for h in headings} >= {"活动详情", "建德素质提升班", "参加人员"}
+    assert all(h.proto.hide_anchor for h in headings)

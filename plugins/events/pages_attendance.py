@@ -73,7 +73,7 @@ def _rest_absent(event_id: int) -> None:
 
 def _chooser(user) -> None:
     """No event asked for: the user's events that started lately (or start today)."""
-    st.title("签到")
+    st.title("签到", anchor=False)
     now = now_wall()
     stmt = (select(Event.id, Event.title, Event.starts_at)
             .where(Event.status != CANCELLED, Event.starts_at <= now.replace(hour=23, minute=59),
@@ -121,15 +121,15 @@ def attendance_page() -> None:
             except EventError as why:
                 closed = str(why)
     except PermissionDenied:
-        st.title("签到")
+        st.title("签到", anchor=False)
         st.error("该活动不属于您的区县，不能签到")
         return
     except EventError as missing:
-        st.title("签到")
+        st.title("签到", anchor=False)
         st.error(str(missing))
         return
-    st.title("签到")
-    st.subheader(literal(title))
+    st.title("签到", anchor=False)
+    st.subheader(literal(title), anchor=False)
     st.caption(f"{starts:%Y-%m-%d %H:%M}　{literal(place)}")
     page_link("events-event", "返回活动详情", {"event": str(event_id)}, icon="🎫")
     _show_flash()

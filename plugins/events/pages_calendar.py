@@ -66,7 +66,7 @@ def done(message: str) -> None:
 
 def calendar_page() -> None:
     user = require("events.view")
-    st.title("日程")
+    st.title("日程", anchor=False)
     flash()
     if can("events.edit"):
         _new_event_form(user)

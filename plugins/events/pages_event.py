@@ -49,7 +49,7 @@ def _participants_section():
 
 
 def _not_found() -> None:
-    st.title("活动详情")
+    st.title("活动详情", anchor=False)
     st.error(NOT_FOUND)
     page_link("events-calendar", "返回日程", icon="📅")
 
@@ -58,7 +58,7 @@ def event_page() -> None:
     user = require("events.view")
     wanted = st.query_params.get("event")
     if not wanted:
-        st.title("活动详情")
+        st.title("活动详情", anchor=False)
         st.info("请在日程中选择一场活动。")
         page_link("events-calendar", "前往日程", icon="📅")
         return
@@ -72,7 +72,7 @@ def event_page() -> None:
         _not_found()
         return
     editor = can("events.edit") and can_change(user, event)
-    st.title("活动详情")
+    st.title("活动详情", anchor=False)
     page_link("events-calendar", "返回日程", {"month": f"{record['starts_at']:%Y-%m}"}, icon="📅")
     flash()
     _record(record)
@@ -93,7 +93,7 @@ def _line(pairs: list[tuple[str, object]]) -> str:
 
 def _record(r: dict) -> None:
     with st.container(border=True):
-        st.subheader(literal(r["title"]))
+        st.subheader(literal(r["title"]), anchor=False)
         # the number a sign-in sheet (导入导出) asks for: staff read it here
         st.markdown(_line([("活动编号", r["id"]), ("类型", r["kind"]), ("所属区县", county_name(r["county_code"]))]))
         st.markdown(_line([("主办单位", r["organiser"])]))

@@ -26,7 +26,7 @@ def _counts(counties) -> tuple[int, int]:
 
 def io_page() -> None:
     user = require("events.import")
-    st.title("活动导入导出")
+    st.title("活动导入导出", anchor=False)
     st.caption("每一行都检查通过才会写入，否则一行也不写。")
     events, invited = _counts(user.visible_counties())
     event_tab, attendance_tab = st.tabs(["活动", "签到表"])

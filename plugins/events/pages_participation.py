@@ -59,7 +59,7 @@ def _to_link() -> None:
 
 def participation_page() -> None:
     user = require("events.view")
-    st.title("参与统计")
+    st.title("参与统计", anchor=False)
     this_year = clock.this_year()
     years = list(range(this_year, this_year - YEARS_BACK, -1))
     _apply_query(user, years)
@@ -96,7 +96,7 @@ def _summary(session, user, year: int, county: str | None) -> None:
 
 
 def _by_county(session, user, year: int, county: str | None) -> None:
-    st.subheader(f"{year} 年各区县活动参与情况")
+    st.subheader(f"{year} 年各区县活动参与情况", anchor=False)
     rows = stats.county_participation(session, user, year)
     if county:
         rows = [r for r in rows if r["county_code"] == county]
@@ -127,7 +127,7 @@ def _pager(key: str, total: int, unit: str) -> int:
 
 
 def _by_person(session, user, year: int, county: str | None, scope: str) -> None:
-    st.subheader(f"{year} 年人员参与情况")
+    st.subheader(f"{year} 年人员参与情况", anchor=False)
     _, total = stats.person_participation(session, user, year, county, limit=0)
     if not total:
         st.info(f"{literal(scope)} {year} 年还没有名册人员受邀参加活动。")
@@ -145,7 +145,7 @@ def _by_person(session, user, year: int, county: str | None, scope: str) -> None
 
 
 def _not_invited(session, user, county: str | None, scope: str) -> None:
-    st.subheader(f"近 {NOT_INVITED_YEARS} 年未受邀的名册人员")
+    st.subheader(f"近 {NOT_INVITED_YEARS} 年未受邀的名册人员", anchor=False)
     if not people_available():
         st.info("人员名册未启用，无法列出未受邀的人员。")
         return

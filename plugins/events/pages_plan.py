@@ -79,7 +79,7 @@ def _choose(user, years: list[int]) -> tuple[int, str]:
 
 def plan_page() -> None:
     user = require("events.view")
-    st.title("年度计划")
+    st.title("年度计划", anchor=False)
     slot = st.empty()  # drawn on every run, so what follows keeps its place
     message = st.session_state.pop(FLASH, None)
     if message:
@@ -110,7 +110,7 @@ def plan_page() -> None:
 
 
 def _progress(year: int, scope: str, lines: list[plan.PlanLine]) -> None:
-    st.subheader(f"{year} 年{scope_label(scope)}计划进度")
+    st.subheader(f"{year} 年{scope_label(scope)}计划进度", anchor=False)
     if not lines:
         st.info("该年度尚未设定目标，也没有已举办或计划中的活动。")
         return
@@ -139,7 +139,7 @@ def _progress(year: int, scope: str, lines: list[plan.PlanLine]) -> None:
 
 
 def _parts(parts: dict[str, list[plan.PlanLine]]) -> None:
-    st.subheader("全市数字由以下相加")
+    st.subheader("全市数字由以下相加", anchor=False)
     rows = []
     for scope in sorted(parts, key=lambda c: (c != CITY, c)):
         for p in parts[scope]:
@@ -149,7 +149,7 @@ def _parts(parts: dict[str, list[plan.PlanLine]]) -> None:
 
 
 def _edit_targets(user, year: int, county: str, goals: dict[str, int], lines: list[str]) -> None:
-    st.subheader("修改目标")
+    st.subheader("修改目标", anchor=False)
     n = _round()
     with st.form(f"events_targets_{year}_{county}_{n}"):
         st.caption(f"{year} 年{plan.scope_name(county)}各计划项目至少应举办的场次（0 为不设目标）。")
@@ -183,7 +183,7 @@ def _kinds(session, county: str | None) -> list[dict]:
 
 
 def _kinds_section(user, county: str, kinds: list[dict], lines: list[str]) -> None:
-    st.subheader("活动类型")
+    st.subheader("活动类型", anchor=False)
     st.caption("市本级的类型各区县通用；区县可以增加本区县自己的类型，并指定它计入哪个计划项目。")
     st.dataframe(kinds, hide_index=True, width="stretch")
     if not plan.may_plan(user, county):

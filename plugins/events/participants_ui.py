@@ -68,7 +68,7 @@ def _act(user, action, success) -> None:
 def participants_section(session, user, event) -> None:
     """The participants of ``event`` as ``user`` may see them, and (staff of its county) the
     invitation forms. ``session`` is the page's read session."""
-    st.subheader("参加人员")
+    st.subheader("参加人员", anchor=False)
     message = st.session_state.pop(FLASH, None)
     if message:
         st.success(literal(message))
