@@ -10,7 +10,7 @@ from sqlalchemy import text
 from core.access.auth import CurrentUser
 from core.data.audit import Actor
 from core.data.db import read_session, session_scope
-from core.host.people import get_people, search_people
+from core.host.people import PeopleQuery, get_people, list_people, search_people
 from core.report.build import build_report
 from core.report.files import XLSX, report_file
 from tests.helpers import shown, signed_in_app, testkit, texts
@@ -35,6 +35,24 @@ def test_people_come_from_the_plugin_that_keeps_them_within_the_users_counties(s
     assert [ref.name for ref in found] == ["张建德"]
     assert set(fetched) == {i for i, c in everyone.items() if c == "330182"}
     assert all("*" in ref.id_number_masked for ref in fetched.values())
+
+
+def test_a_plugin_lists_its_people_a_page_at_a_time_within_the_users_counties(sqlite_db):
+    from sqlalchemy import select
+
+    person = testkit().TestkitPerson
+    with session_scope(Actor("admin", "admin")) as s:
+        for i, county in enumerate(("330182", "330182", "330182", "330127")):
+            s.add(person(name=f"李{i}", id_number=f"{county}19900101123{i}", county_code=county))
+    with read_session() as s:
+        jd = sorted(i for (i,) in s.execute(text("SELECT id FROM jx_testkit_person WHERE county_code = '330182'")))
+        staff = list_people(s, STAFF_JD, PeopleQuery(), 0, 2)
+        asked_other = list_people(s, STAFF_JD, PeopleQuery(counties=("330127",)), 0, 50)
+        left_out = list_people(s, ADMIN, PeopleQuery(excluding=select(person.id).where(person.id == jd[0])), 0, 50)
+    assert staff.total == 3 and [p.name for p in staff.people] == ["李0", "李1"]
+    assert {p.source for p in staff.people} == {"jx_testkit"}
+    assert asked_other.total == 0
+    assert left_out.total == 3 and jd[0] not in {p.id for p in left_out.people}
 
 
 def test_a_plugins_to_do_shows_on_the_workbench_of_those_it_is_for(sqlite_db):

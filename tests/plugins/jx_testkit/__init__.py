@@ -244,6 +244,27 @@ def jiangxin_people_get(session, user, ids):
 
 
 @hookimpl
+def jiangxin_people_list(session, user, query, offset, limit):
+    from core.host.people import PeoplePage
+
+    stmt = select(TestkitPerson.id)
+    counties = user.visible_counties() if user is not None else None
+    if query.counties is not None:
+        counties = tuple(c for c in query.counties if counties is None or c in counties)
+    if counties is not None:
+        stmt = stmt.where(TestkitPerson.county_code.in_(counties))
+    if query.text:
+        stmt = stmt.where(TestkitPerson.name.contains(query.text, autoescape=True))
+    if query.excluding is not None:
+        stmt = stmt.where(TestkitPerson.id.not_in(query.excluding))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = session.scalars(select(TestkitPerson).where(TestkitPerson.id.in_(stmt))
+                           .order_by(TestkitPerson.county_code, TestkitPerson.name, TestkitPerson.id)
+                           .offset(offset).limit(limit))
+    return PeoplePage([_person_ref(p) for p in rows], total)
+
+
+@hookimpl
 def jiangxin_todos(session, user):
     # Notes nobody filed under a county: only someone who sees the whole city can sort them.
     from core.host.todos import SOON, Todo
