@@ -77,6 +77,8 @@ ARIA_ZH = {
     "file upload": "上传文件", "Add files": "添加文件", "Vega visualization": "图表",
     "Click to retry upload": "点击重新上传", "Skip to main content": "跳到正文",
     "progress": "进度",  # st.progress's bar (年度计划)
+    "Fullscreen": "全屏", "Close fullscreen": "退出全屏",  # an image's or chart's toolbar
+    "Link to heading": "本节链接",
     "Error:": "错误：", "Only one file is allowed.": "只能上传一个文件。",
     "Unexpected error. Please try again.": "出错了，请重试。",
     # under a text field being typed in (InputInstructions), beside its character count

@@ -161,7 +161,7 @@ def test_the_new_event_form_clears_and_refuses_a_duplicate(events_alone):
     at.text_input(key=f"{form}_day").input("2026年7月8日")
     at.selectbox(key=f"{form}_kind").set_value("素质提升班")
     at.button(key=f"FormSubmitter:{form}-登记").click().run()
-    assert [e.value for e in at.error] == ["建德市2026年7月8日已登记“寿昌镇素质提升班”"]
+    assert [e.value for e in at.error] == ["已有同名活动：建德市 2026年7月8日的“寿昌镇素质提升班”已登记，不能重复登记"]
     assert one("SELECT COUNT(*) FROM events_event") == 1
 
 

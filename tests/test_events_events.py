@@ -66,7 +66,7 @@ def test_staff_create_an_event_audited_and_a_duplicate_or_bad_value_is_refused(e
                                          "计划", 40, 6.0, "staff_jd")]
     assert one("SELECT COUNT(*) FROM core_audit_log WHERE table_name = 'events_event' AND row_id = :i "
                "AND actor = 'staff_jd' AND county_code = :c", i=str(eid), c=JD) == 1
-    bad = [({"starts_at": dt.datetime(2026, 7, 8, 14)}, "建德市2026年7月8日已登记“2026年第一期素质提升班”"),
+    bad = [({"starts_at": dt.datetime(2026, 7, 8, 14)}, "已有同名活动：建德市 2026年7月8日的“2026年第一期素质提升班”已登记，不能重复登记"),
            ({"title": " "}, "请填写活动名称"),
            ({"title": "长" * 101}, "活动名称不能超过 100 个字"),
            ({"kind": None}, "请选择类型"),
@@ -131,7 +131,7 @@ def test_county_scope_is_checked_by_the_service_functions(events_alone):
 def test_update_checks_the_kind_for_the_county_and_refuses_a_duplicate(events_alone):
     a = event("甲活动", starts=dt.datetime(2026, 7, 1, 9))
     event("乙活动", starts=dt.datetime(2026, 7, 1, 14))
-    with pytest.raises(EventError, match="已登记“乙活动”"):
+    with pytest.raises(EventError, match="的“乙活动”已登记，不能重复登记"):
         act(STAFF_JD, svc.update_event, a, title="乙活动")
     with pytest.raises(EventError, match="不能在此修改：状态"):
         act(STAFF_JD, svc.update_event, a, status="已举办")

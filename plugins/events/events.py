@@ -391,7 +391,8 @@ def _checked(session: Session, values: Mapping[str, object], current: Event | No
 
 
 def _duplicate_message(county: str, title: str, day: dt.date) -> str:
-    return f"{county_name(county)}{day.year}年{day.month}月{day.day}日已登记“{title}”"
+    where = county_name(county) if county else "市级活动"
+    return f"已有同名活动：{where} {day.year}年{day.month}月{day.day}日的“{title}”已登记，不能重复登记"
 
 
 def _refuse_duplicate(session: Session, county: str, title: str, starts: dt.datetime,

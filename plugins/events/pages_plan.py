@@ -18,7 +18,7 @@ from core.data.db import read_session, session_scope
 from core.host.charts import COUNTED, OTHER, bars
 from core.settings import clock
 from core.settings.counties import load_counties
-from core.ui import require
+from core.ui import can, require
 from core.ui.text import literal
 from plugins.events import plan
 from plugins.events.models import EventKind, Target
@@ -99,7 +99,7 @@ def plan_page() -> None:
         _parts(parts)
     if county is None:
         st.caption("全市数字为市本级和各区县之和：目标相加，已举办和尚在计划的场次也相加。"
-                   "修改目标请选择市本级或某个区县。")
+                   + ("修改目标请选择市本级或某个区县。" if can("events.plan") else ""))
         return
     if plan.may_plan(user, county):
         _edit_targets(user, year, county, goals, plannable)
