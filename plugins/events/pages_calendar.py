@@ -24,6 +24,7 @@ from core.data.db import read_session, session_scope
 from core.settings.counties import county_name, load_counties
 from core.ui import can, page_link, require
 from core.ui.dates import date_field
+from core.ui.messages import PageMessages
 from core.ui.text import literal
 from plugins.events import events as svc
 from plugins.events.queries import EventError, kinds_for, now_wall
@@ -36,8 +37,7 @@ PARAMS = ("county", "kind", "series", "status", "month", "q")
 LINK_PARAMS = ("from", "to", "attendance")
 KEYS = {p: f"evc_{p}" for p in PARAMS}
 APPLIED = "evc_query"  # the query parameters last put into the filters
-FLASH = "evc_flash"
-ROUND = "evc_round"
+MESSAGES = PageMessages("evc")  # 日程 and 活动详情: the last save's message, the forms' round
 PAGE = "evc_page"
 CREATED = "evc_created"  # the id of the event just registered: a link to it
 WEEKDAYS = "一二三四五六日"
@@ -45,29 +45,10 @@ TIMES = [f"{h:02d}:{m:02d}" for h in range(6, 23) for m in (0, 30)]
 YEARS_BACK, YEARS_FORWARD = 2, 1  # months offered: from January two years ago to next December
 
 
-def form_round() -> int:
-    return st.session_state.setdefault(ROUND, 0)
-
-
-def flash() -> None:
-    """The last action's message, in a slot drawn on every run (see the studios' pages)."""
-    slot = st.empty()
-    message = st.session_state.pop(FLASH, None)
-    if message:
-        slot.success(message)
-
-
-def done(message: str) -> None:
-    """Confirm ``message`` after a rerun, with every form's widgets empty again."""
-    st.session_state[FLASH] = message
-    st.session_state[ROUND] = form_round() + 1
-    st.rerun()
-
-
 def calendar_page() -> None:
     user = require("events.view")
     st.title("日程", anchor=False)
-    flash()
+    MESSAGES.show()
     if can("events.edit"):
         _new_event_form(user)
     flt = _filters(user)
@@ -365,7 +346,7 @@ def _at(day: dt.date | None, time: str) -> dt.datetime | None:
 
 
 def _new_event_form(user) -> None:
-    n = form_round()
+    n = MESSAGES.round()
     created = st.session_state.get(CREATED)
     if created:
         page_link("events-event", "打开刚登记的活动", {"event": str(created)}, icon="🎫")
@@ -381,4 +362,4 @@ def _new_event_form(user) -> None:
                 st.error(literal(exc))
                 return
             st.session_state[CREATED] = eid
-            done(f"已登记活动“{literal(title)}”（{county_name(county)}，{day_text(day.date())}）。")
+            MESSAGES.done(f"已登记活动“{literal(title)}”（{county_name(county)}，{day_text(day.date())}）。")

@@ -20,7 +20,7 @@ from core.ui.text import literal
 from core.ui.uploads import file_uploader
 from plugins.events import events as svc
 from plugins.events import photos as photo_svc
-from plugins.events.pages_calendar import day_text, done, event_fields, flash, form_round, when_text
+from plugins.events.pages_calendar import MESSAGES, day_text, event_fields, when_text
 from plugins.events.queries import NOT_FOUND, EventError, can_change, event_for
 from plugins.events.vocab import (
     CANCELLED,
@@ -74,7 +74,7 @@ def event_page() -> None:
     editor = can("events.edit") and can_change(user, event)
     st.title("活动详情", anchor=False)
     page_link("events-calendar", "返回日程", {"month": f"{record['starts_at']:%Y-%m}"}, icon="📅")
-    flash()
+    MESSAGES.show()
     _record(record)
     _photos(user, record, pictures, editor)
     if editor:
@@ -135,11 +135,11 @@ def _write(user, action, message: str) -> None:
     except (EventError, PermissionDenied) as exc:
         st.error(literal(exc))
         return
-    done(message)
+    MESSAGES.done(message)
 
 
 def _actions(user, r: dict, pictures: list) -> None:
-    eid, n, title = r["id"], form_round(), literal(r["title"])
+    eid, n, title = r["id"], MESSAGES.round(), literal(r["title"])
     st.markdown("**维护**")
     with st.expander("修改活动信息"), st.form(f"eve_edit_{eid}_{n}"):
         with read_session() as session:

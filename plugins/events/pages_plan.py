@@ -19,6 +19,7 @@ from core.host.charts import COUNTED, OTHER, bars
 from core.settings import clock
 from core.settings.counties import load_counties
 from core.ui import can, require
+from core.ui.messages import PageMessages
 from core.ui.text import literal
 from plugins.events import plan
 from plugins.events.models import EventKind, Target
@@ -26,20 +27,9 @@ from plugins.events.queries import EventError
 from plugins.events.vocab import CATEGORIES, CITY
 
 ALL, CITY_PARAM = "all", "city"  # the scope choices besides county codes: 全市, 市本级
-FLASH = "events_plan_flash"
-ROUND = "events_plan_round"  # bumped on success: the forms start from what was saved
+MESSAGES = PageMessages("events_plan")  # the last save's message; the forms start from what was saved
 YEAR_KEY, SCOPE_KEY = "events_plan_year", "events_plan_scope"
 NEW_LINE = "（新计划项目）"
-
-
-def _round() -> int:
-    return st.session_state.setdefault(ROUND, 0)
-
-
-def _done(message: str) -> None:
-    st.session_state[FLASH] = message
-    st.session_state[ROUND] = _round() + 1
-    st.rerun()
 
 
 def scope_label(scope: str) -> str:
@@ -80,10 +70,7 @@ def _choose(user, years: list[int]) -> tuple[int, str]:
 def plan_page() -> None:
     user = require("events.view")
     st.title("年度计划", anchor=False)
-    slot = st.empty()  # drawn on every run, so what follows keeps its place
-    message = st.session_state.pop(FLASH, None)
-    if message:
-        slot.success(message)
+    MESSAGES.show()
     with read_session() as session:
         years = _years(session)
     year, scope = _choose(user, years)
@@ -150,7 +137,7 @@ def _parts(parts: dict[str, list[plan.PlanLine]]) -> None:
 
 def _edit_targets(user, year: int, county: str, goals: dict[str, int], lines: list[str]) -> None:
     st.subheader("修改目标", anchor=False)
-    n = _round()
+    n = MESSAGES.round()
     with st.form(f"events_targets_{year}_{county}_{n}"):
         st.caption(f"{year} 年{plan.scope_name(county)}各计划项目至少应举办的场次（0 为不设目标）。")
         values = {line: st.number_input(literal(line), min_value=0, max_value=plan.MAX_TARGET, step=1,
@@ -171,7 +158,7 @@ def _edit_targets(user, year: int, county: str, goals: dict[str, int], lines: li
         st.error(literal(exc))
         return
     said = "、".join(f"{literal(line)} {t} 场" for line, t in changed.items())
-    _done(f"已保存 {year} 年{plan.scope_name(county)}目标：{said}。")
+    MESSAGES.done(f"已保存 {year} 年{plan.scope_name(county)}目标：{said}。")
 
 
 def _kinds(session, county: str | None) -> list[dict]:
@@ -188,7 +175,7 @@ def _kinds_section(user, county: str, kinds: list[dict], lines: list[str]) -> No
     st.dataframe(kinds, hide_index=True, width="stretch")
     if not plan.may_plan(user, county):
         return
-    n = _round()
+    n = MESSAGES.round()
     with st.form(f"events_new_kind_{county}_{n}"):
         st.markdown(f"**新增{plan.scope_name(county)}活动类型**")
         name = st.text_input("类型名称", max_chars=plan.MAX_KIND, key=f"events_kind_name_{n}")
@@ -206,4 +193,4 @@ def _kinds_section(user, county: str, kinds: list[dict], lines: list[str]) -> No
     except (EventError, PermissionDenied) as exc:
         st.error(literal(exc))
         return
-    _done(f"已新增{plan.scope_name(county)}活动类型“{literal(name.strip())}”，计入{literal(chosen.strip())}。")
+    MESSAGES.done(f"已新增{plan.scope_name(county)}活动类型“{literal(name.strip())}”，计入{literal(chosen.strip())}。")

@@ -20,6 +20,7 @@ from core.data.db import session_scope
 from core.host.people import PeopleQuery, display_names, people_available
 from core.settings.counties import county_name, county_names
 from core.ui import can
+from core.ui.messages import PageMessages
 from core.ui.people import people_picker
 from core.ui.text import literal
 from plugins.events import attendance as att
@@ -38,20 +39,9 @@ from plugins.events.vocab import (
 
 PAGE_SIZE = 50
 KEY = "events_pt"
-FLASH = f"{KEY}_flash"
-ROUND = f"{KEY}_round"  # bumped on success: every form's widgets start empty again
+MESSAGES = PageMessages(KEY)  # the last action's message; every form starts empty again after it
 HONOUR_LEVELS = ("全国", "省级", "市级", "区县级")  # core.host.people.PersonRef.honour_level
 ANY = "不限"
-
-
-def _round() -> int:
-    return st.session_state.get(ROUND, 0)
-
-
-def _done(message: str) -> None:
-    st.session_state[FLASH] = message
-    st.session_state[ROUND] = _round() + 1
-    st.rerun()
 
 
 def _act(user, action, success) -> None:
@@ -62,16 +52,16 @@ def _act(user, action, success) -> None:
     except (EventError, PermissionDenied) as refused:
         st.error(literal(str(refused)))
         return
-    _done(success(result))
+    MESSAGES.done(success(result))
 
 
 def participants_section(session, user, event) -> None:
     """The participants of ``event`` as ``user`` may see them, and (staff of its county) the
     invitation forms. ``session`` is the page's read session."""
     st.subheader("参加人员", anchor=False)
-    message = st.session_state.pop(FLASH, None)
-    if message:
-        st.success(literal(message))
+    slot = st.empty()  # drawn on every run, so the sections below keep their places
+    if message := MESSAGES.take():
+        slot.success(literal(message))  # it may carry a typed name
     counts = att.attendance_counts(session, event.id)
     total = sum(counts.values())
     left = inv.places_left(session, event)
@@ -144,7 +134,7 @@ def invited_message(picked: int, invited: int) -> str:
 
 def _invite_picked(user, event) -> None:
     with st.expander("邀请人员"):
-        key = f"{KEY}_pick_{_round()}"
+        key = f"{KEY}_pick_{MESSAGES.round()}"
         refs = people_picker("查找人员", key=key, user=user)
         role = _role(f"{key}_role")
         if st.button("邀请所选人员", key=f"{key}_go", disabled=not refs):
@@ -155,7 +145,7 @@ def _invite_picked(user, event) -> None:
 def _invite_group(session, user, event) -> None:
     """A whole roster search: county, honour level and name → "将邀请 N 人" → 全部邀请."""
     with st.expander("按名册条件批量邀请"):
-        key = f"{KEY}_group_{_round()}"
+        key = f"{KEY}_group_{MESSAGES.round()}"
         own = counties_of(user)
         choices = list(own) if own is not None else list(county_names())
         default = choices.index(event.county_code) if event.county_code in choices else None
@@ -179,7 +169,7 @@ def _invite_group(session, user, event) -> None:
 
 def _invite_guest(user, event) -> None:
     with st.expander("添加嘉宾（名册外人员）"):
-        with st.form(f"{KEY}_guest_{_round()}"):
+        with st.form(f"{KEY}_guest_{MESSAGES.round()}"):
             name = st.text_input("姓名", max_chars=50)
             employer = st.text_input("工作单位", max_chars=100)
             role = st.radio("角色", ROLES, index=ROLES.index(LECTURER), horizontal=True)
@@ -191,7 +181,7 @@ def _invite_guest(user, event) -> None:
 
 def _change_one(user, rows: list[tuple]) -> None:
     with st.expander("修改报名或移除人员"):
-        key = f"{KEY}_one_{_round()}"
+        key = f"{KEY}_one_{MESSAGES.round()}"
         by_id = {row.id: (row, name) for row, name in rows}
         chosen = st.selectbox("人员", list(by_id), index=None, placeholder="请选择人员",
                               format_func=lambda i: f"{by_id[i][1]}（{by_id[i][0].role}，{by_id[i][0].registration}）",

@@ -18,25 +18,15 @@ from core.data.db import read_session, session_scope
 from core.settings import clock
 from core.settings.counties import county_name, load_counties
 from core.ui import format_time, page_link, require
+from core.ui.messages import PageMessages
 from core.ui.text import literal
 from plugins.workshops import standards
 from plugins.workshops.models import CITY, Standard
 from plugins.workshops.queries import StudioError
 from plugins.workshops.vocab import EXCELLENT, FAIL, GOOD, PARTS, PASS
 
-FLASH = "workshops_standard_flash"
-ROUND = "workshops_standard_round"  # bumped on success: the editor starts from what was saved
+MESSAGES = PageMessages("workshops_standard")  # the last save's message; the editor starts from what was saved
 COLUMNS = {"part": "部分", "title": "条目", "weight": "分值", "description": "说明", "remove": "删除"}
-
-
-def _round() -> int:
-    return st.session_state.setdefault(ROUND, 0)
-
-
-def _done(message: str) -> None:
-    st.session_state[FLASH] = message
-    st.session_state[ROUND] = _round() + 1
-    st.rerun()
 
 
 def _years(session) -> list[int]:
@@ -65,10 +55,7 @@ def _choose(user, years: list[int]) -> tuple[int, str]:
 def standard_page() -> None:
     user = require("workshops.view")
     st.title("建设标准")
-    slot = st.empty()  # drawn on every run, so what follows keeps its place (and open sections stay open)
-    message = st.session_state.pop(FLASH, None)
-    if message:
-        slot.success(message)
+    MESSAGES.show()
     with read_session() as session:
         years = _years(session)
     year, scope = _choose(user, years)
@@ -111,7 +98,7 @@ def _missing(user, year: int, scope: str, source: Standard | None, city_has_one:
         except (StudioError, PermissionDenied) as exc:
             st.error(literal(exc))
             return
-        _done(f"已新建 {year} 年度{name}建设标准（复制自{origin}）。")
+        MESSAGES.done(f"已新建 {year} 年度{name}建设标准（复制自{origin}）。")
 
 
 def _show(standard: Standard, criteria: list, editor: dict[str, str]) -> None:
@@ -139,7 +126,7 @@ def _edit(user, standard: Standard, criteria: list) -> None:
     # grid (dashboard/style.py): rows are added on the grid's last, empty line, and removed by 删除
     st.caption("在表格中修改条目、分值和说明；在表格最下方的空行中填写可以增加条目；勾选“删除”的条目在保存时删除。"
                "分值须大于 0，分数线须满足 优秀 ＞ 良好 ＞ 合格 ＞ 0，且优秀不高于分值合计。")
-    n = _round()
+    n = MESSAGES.round()
     frame = pd.DataFrame([{"id": c.id, "part": c.part, "title": c.title, "weight": float(c.weight),
                            "description": c.description or "", "remove": False} for c in criteria],
                          columns=["id", *COLUMNS])
@@ -176,5 +163,5 @@ def _edit(user, standard: Standard, criteria: list) -> None:
         except (StudioError, PermissionDenied) as exc:
             st.error(literal(exc))
             return
-        _done(f"已保存 {literal(standard.title)}：{len(rows)} 个条目，满分 {total:g} 分。")
+        MESSAGES.done(f"已保存 {literal(standard.title)}：{len(rows)} 个条目，满分 {total:g} 分。")
     page_link("workshops-review", "前往年度评审", icon="📝")

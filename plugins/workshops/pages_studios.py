@@ -21,6 +21,7 @@ from core.settings import clock
 from core.settings.counties import county_name, load_counties
 from core.ui import NAV_KEY, can, format_time, page_link, require
 from core.ui.dates import date_field
+from core.ui.messages import PageMessages
 from core.ui.people import people_picker, person_picker
 from core.ui.text import literal
 from plugins.workshops import studios as svc
@@ -41,33 +42,13 @@ PARAMS = ("county", "kind", "level", "status", "grade", "year", "flag", "q")
 KEYS = {p: f"ws_{p}" for p in PARAMS}
 FLAG_KEYS = {svc.FLAG_LEADER: "ws_flag_leader", svc.FLAG_REMOVAL: "ws_flag_removal"}
 APPLIED = "ws_query"  # the query parameters last put into the filters
-FLASH = "ws_flash"  # the confirmation of the last change, shown after the rerun
-ROUND = "ws_round"  # bumped on success: every form's widgets start empty again
+MESSAGES = PageMessages("ws")  # the last change's confirmation; every form starts empty after it
 PAGE = "ws_page"
 ROSTER_PAGE = "registry-people"  # a member's record, when the roster is on and the reader may see it
 ROW_HEIGHT = 35
 CHART_MEASURES = (("专利", ("patents_invention", "patents_utility", "patents_design")),
                   ("技术革新", ("innovations",)), ("合理化建议", ("proposals_adopted",)),
                   ("带徒", ("apprentices",)), ("获奖", ("awards",)))
-
-
-def _round() -> int:
-    return st.session_state.setdefault(ROUND, 0)
-
-
-def _flash() -> None:
-    """The last action's message, in a slot drawn on every run: shown once then gone, it shifted
-    the page's elements, and an expander opened next (添加成员) closed at its first rerun."""
-    slot = st.empty()
-    message = st.session_state.pop(FLASH, None)
-    if message:
-        slot.success(message)
-
-
-def _done(message: str) -> None:
-    st.session_state[FLASH] = message
-    st.session_state[ROUND] = _round() + 1
-    st.rerun()
 
 
 def _years() -> list[int]:
@@ -81,7 +62,7 @@ def studios_page() -> None:
         _studio_page(user, st.query_params["studio"])
         return
     st.title("工作室一览")
-    _flash()
+    MESSAGES.show()
     if can("workshops.edit"):
         _new_studio_form(user)
     flt = _filters(user)
@@ -227,7 +208,7 @@ def _studio_fields(user, key: str, values: dict | None = None) -> dict:
 
 
 def _new_studio_form(user) -> None:
-    n = _round()
+    n = MESSAGES.round()
     with st.expander("新建工作室"), st.form(f"ws_new_{n}"):
         values = _studio_fields(user, f"ws_new_{n}")
         if st.form_submit_button("创建"):
@@ -238,7 +219,7 @@ def _new_studio_form(user) -> None:
             except (StudioError, PermissionDenied) as exc:
                 st.error(literal(exc))
                 return
-            _done(f"已创建工作室“{literal(name)}”（{county_name(values['county_code'])}）。")
+            MESSAGES.done(f"已创建工作室“{literal(name)}”（{county_name(values['county_code'])}）。")
 
 
 # --- one studio -----------------------------------------------------------------------------
@@ -265,7 +246,7 @@ def _studio_page(user, wanted: str) -> None:
         st.error(NOT_FOUND)
         return
     st.title("工作室详情")
-    _flash()
+    MESSAGES.show()
     _record(record, names[0])
     _members(record, names[1:])
     _funding(record)
@@ -392,11 +373,11 @@ def _write(user, action, done: str) -> None:
     except (StudioError, PermissionDenied) as exc:
         st.error(literal(exc))
         return
-    _done(done)
+    MESSAGES.done(done)
 
 
 def _actions(user, record: svc.StudioRecord) -> None:
-    s, n = record.studio, _round()
+    s, n = record.studio, MESSAGES.round()
     sid, name = s["id"], literal(s["name"])
     st.markdown("**维护**")
     with st.expander("修改工作室信息"), st.form(f"ws_edit_{sid}_{n}"):
