@@ -33,9 +33,12 @@ run: install
 lint: install-test
 	$(BIN)/ruff check .
 
-## make test: lint, then the whole suite (PostgreSQL tests need JIANGXIN_TEST_POSTGRES_URL)
+## make test: lint, then the whole suite on two workers, one test file at a time per worker
+## (pytest-xdist; PostgreSQL tests need JIANGXIN_TEST_POSTGRES_URL); `make test WORKERS=0` runs it
+## in this one process
+WORKERS ?= 2
 test: lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadfile
 
 bench: install-test
 	for f in bench/*.py; do $(BIN)/python $$f || exit 1; done

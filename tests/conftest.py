@@ -16,6 +16,12 @@ from tests.helpers import ACCOUNTS, COOKIE_KEY, CORE_ONLY, NOTES, PASSWORD, TEST
 
 PG_ENV = "JIANGXIN_TEST_POSTGRES_URL"
 
+
+def _xdist_worker(config) -> bool:
+    """Whether this process is a pytest-xdist worker (``make test`` runs two)."""
+    return hasattr(config, "workerinput")
+
+
 _ENV_KEYS = ("JIANGXIN_DATABASE_URL", "JIANGXIN_PLUGIN_PATH", "JIANGXIN_DISABLED_PLUGINS",
              "JIANGXIN_COOKIE_KEY", "JIANGXIN_DEMO", "JIANGXIN_COUNTIES_FILE",
              "JIANGXIN_STRICT_PLUGINS", "JIANGXIN_VAR_DIR", "JIANGXIN_TIME_ZONE", "JIANGXIN_CITY_NAME")
@@ -111,11 +117,29 @@ def _pg_conninfo(admin: str) -> str:
     return make_url(admin).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+# This run's mark in the names of the PostgreSQL databases it makes (jx_test_<run>_<random>):
+# pytest-xdist's controller hands it to its workers, and the process that ends the run drops
+# whatever a crashed worker or an interrupted teardown left, and nothing of another run.
+_run_mark = uuid.uuid4().hex[:8]
+
+
+def pytest_configure(config) -> None:
+    global _run_mark
+    if _xdist_worker(config):
+        _run_mark = config.workerinput.get("jiangxin_run_mark", _run_mark)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """pytest-xdist's controller, for each worker it starts: this run's mark."""
+    node.workerinput["jiangxin_run_mark"] = _run_mark
+
+
 def _create_pg_database(admin: str, template: str | None = None) -> str:
     """A new database on the server of ``admin`` (a copy of ``template`` if given); its URL."""
     import psycopg
 
-    name = f"jx_test_{uuid.uuid4().hex[:12]}"
+    name = f"jx_test_{_run_mark}_{uuid.uuid4().hex[:12]}"
     copy = f' TEMPLATE "{template}"' if template else ""
     with psycopg.connect(_pg_conninfo(admin), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"{copy}')
@@ -359,10 +383,13 @@ def events_alone(env, events_alone_template, monkeypatch) -> str:
 
 def pytest_collection_finish(session) -> None:
     """Start the slow subprocess work of the selected tests that list it in their module's
-    START_EARLY (see tests/helpers.py ``take_started``)."""
+    START_EARLY (see tests/helpers.py ``take_started``). Not in a pytest-xdist worker: it
+    collects every test but runs only those the controller hands it, one at a time, so it cannot
+    tell which work is its own, and its two workers keep both cores busy anyway; there each
+    test starts its work when it runs."""
     from tests.helpers import early_work
 
-    if session.config.option.collectonly:
+    if session.config.option.collectonly or _xdist_worker(session.config):
         return
     jobs = {}
     for item in session.items:
@@ -373,11 +400,44 @@ def pytest_collection_finish(session) -> None:
         early_work.begin(jobs)
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-xdist's controller has waited for its workers
 def pytest_sessionfinish(session) -> None:
-    """Early work no test took (the run stopped before its test): stop it."""
+    """Early work no test took (the run stopped before its test): stop it. At the end of the
+    run, drop the PostgreSQL databases of this run that are still there (each fixture drops its
+    own; a worker that crashed could not) and say so."""
     from tests.helpers import early_work
 
     early_work.stop()
+    if not _xdist_worker(session.config):
+        _dropped.extend(_drop_databases_of_this_run())
+
+
+_dropped: list[str] = []  # databases that pytest_sessionfinish found left behind
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if _dropped:
+        terminalreporter.write_line(f"dropped {len(_dropped)} PostgreSQL test database(s) left "
+                                    f"by this run: {', '.join(_dropped)}", yellow=True)
+
+
+def _drop_databases_of_this_run() -> list[str]:
+    admin = _pg_admin_url()
+    if admin is None:
+        return []
+    import psycopg
+
+    prefix = f"jx_test_{_run_mark}_"
+    try:
+        with psycopg.connect(_pg_conninfo(admin), autocommit=True) as conn:
+            left = [name for (name,) in conn.execute(
+                "SELECT datname FROM pg_database WHERE left(datname, %s) = %s ORDER BY datname",
+                (len(prefix), prefix))]
+            for name in left:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except psycopg.OperationalError:  # no server: the PostgreSQL tests have said so already
+        return []
+    return left
 
 
 @pytest.fixture(autouse=True)

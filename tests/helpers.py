@@ -27,7 +27,10 @@ class EarlyWork:
     """Slow work a test runs in a process of its own and only waits for, started from the
     beginning of the run (tests/conftest.py) one process after another, so that it uses the
     second core while the other tests run on the first. A test module lists its own as
-    START_EARLY = {test name: function that starts the process and returns it}."""
+    START_EARLY = {test name: function that starts the process and returns it}. In a
+    pytest-xdist worker (``make test``) nothing is begun early: the worker cannot tell which of
+    the collected tests it will be handed, and the other worker keeps the second core busy; each
+    such test starts its process itself (``take``)."""
 
     def __init__(self) -> None:
         import threading

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -25,37 +25,46 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# what `jiangxin run --port 0` prints once it listens: the port the system gave it
+LISTENING = re.compile(r"URL: https?://[^\s/]+:(\d+)")
 
 
 @contextmanager
 def running_server(folder, template, plugin_path: str, disabled: str):
-    """``jiangxin run`` on a copy of ``template`` in ``folder``; yields (url, database path)."""
+    """``jiangxin run`` on a copy of ``template`` in ``folder``; yields (url, database path).
+
+    The server binds port 0 and the port it got is read from its log: a port found free here and
+    handed over could be taken before the server binds it (by another pytest-xdist worker's
+    server, or by any outgoing connection), and the health check would then reach another server.
+    """
     db = folder / "jx.db"
     shutil.copy(template, db)
-    port = free_port()
     env = {**os.environ, "JIANGXIN_DATABASE_URL": f"sqlite:///{db}", "JIANGXIN_COOKIE_KEY": COOKIE_KEY,
            "JIANGXIN_PLUGIN_PATH": plugin_path, "JIANGXIN_VAR_DIR": str(folder / "var"),
-           "JIANGXIN_DISABLED_PLUGINS": disabled}
+           "JIANGXIN_DISABLED_PLUGINS": disabled, "PYTHONUNBUFFERED": "1"}
     for key in ("JIANGXIN_DEMO", "JIANGXIN_COUNTIES_FILE"):
         env.pop(key, None)
-    with open(folder / "server.log", "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "core.cli", "run", "--port", str(port)],
+    log_path = folder / "server.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "core.cli", "run", "--port", "0"],
                                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
+        url = None
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.3)
+        while time.monotonic() < deadline and proc.poll() is None:
+            if url is None:
+                found = LISTENING.search(log_path.read_text(errors="replace"))
+                url = f"http://127.0.0.1:{found[1]}" if found else None
+            if url is not None:
+                try:
+                    if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
+                        break
+                except OSError:
+                    pass
+            time.sleep(0.1)
         else:
             proc.kill()
-            pytest.fail("server did not start:\n" + (folder / "server.log").read_text())
+            proc.wait()
+            pytest.fail("server did not start:\n" + log_path.read_text(errors="replace"))
         try:
             yield url, db
         finally:
