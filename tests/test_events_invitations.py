@@ -276,3 +276,23 @@ def test_the_picker_says_who_was_not_invited_and_places_count_learners_only(even
     assert not at.exception
     shown = texts(at)
     assert "共 2 人" in shown and f"学员名额 5，还剩 {5 - learners}" in shown
+
+
+def test_the_section_picker_never_offers_the_deceased(events_db):
+    """Searching a dead person's name offers nobody (and says why); a living namesake is offered."""
+    from tests.helpers import texts
+
+    (dead_id, name), = sql("SELECT id, name FROM registry_person WHERE county_code = :c AND status = '去世' "
+                           "ORDER BY id LIMIT 1", c=CA)
+    event_id = new_event(CA)
+    at = section_app(event_id, "staff_ca")
+    box = next(t for t in at.text_input if str(t.key).endswith("_q") and "pick" in str(t.key))
+    box.input(name).run()
+    assert not at.exception
+    offered = [o for m in at.multiselect if str(m.key).endswith("_pick") for o in m.options]
+    living = {n for (n,) in sql("SELECT name FROM registry_person WHERE county_code = :c AND status != '去世' "
+                                "AND name LIKE :n", c=CA, n=f"%{name}%")}
+    assert not any("已故" in o for o in offered)
+    assert len(offered) == len(living)
+    if not living:
+        assert "找到的人员均已故，不能选择。" in texts(at)

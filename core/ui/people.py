@@ -39,6 +39,7 @@ TYPED_PLACEHOLDER = "名册未启用，请直接填写姓名"
 TYPED_MANY_PLACEHOLDER = "名册未启用，请直接填写姓名，多人用顿号分隔"
 CHOOSE = "请选择人员"
 NOT_FOUND = "您的区县内没有找到符合条件的人员。"
+ONLY_DECEASED = "找到的人员均已故，不能选择。"
 DECEASED_MARK = "（已故）"
 TYPED_MARK = "（手工填写，未关联名册）"
 SEPARATORS = re.compile(r"[、，,；;\s]+")
@@ -77,8 +78,9 @@ def _found(user, text: str, key: str, limit: int):
     return found
 
 
-def _results(label: str, key: str, user, limit: int) -> list[PersonRef]:
-    """The search box and what it found (warnings for refusals, a note for nobody)."""
+def _results(label: str, key: str, user, limit: int, living_only: bool = False) -> list[PersonRef]:
+    """The search box and what it found (warnings for refusals, a note for nobody); with
+    ``living_only``, the deceased left out (and said so when they were all it found)."""
     text = st.text_input(literal(label), placeholder=PLACEHOLDER, max_chars=50, key=f"{key}_q")
     found = _found(user, text, key, limit)
     if found is None:
@@ -87,6 +89,11 @@ def _results(label: str, key: str, user, limit: int) -> list[PersonRef]:
         st.warning(literal(refusal))
     if not found and not found.refusals:
         st.info(NOT_FOUND)
+    if living_only and any(ref.deceased for ref in found):
+        living = [ref for ref in found if not ref.deceased]
+        if not living:
+            st.info(ONLY_DECEASED)
+        return living
     return list(found)
 
 
@@ -100,7 +107,7 @@ def _typed_names(text: str) -> list[str]:
 
 
 def person_picker(label: str, key: str, user=None, *, limit: int = 20,
-                  value: PersonRef | None = None) -> PersonRef | None:
+                  value: PersonRef | None = None, living_only: bool = False) -> PersonRef | None:
     """One person: a search box labelled ``label`` and a select of the people found (nothing
     chosen until the user chooses). Returns the chosen ``PersonRef``, or None.
 
@@ -109,13 +116,14 @@ def person_picker(label: str, key: str, user=None, *, limit: int = 20,
     with ``get_people``, or ``PersonRef.typed(stored_name)``). Without a plugin answering for
     people: a text box, and a typed name (``PersonRef.typed``) or None.
     ``key`` prefixes the widgets' keys (``<key>_q`` the search box, ``<key>_pick`` the select).
+    ``living_only``: the deceased are not offered (an invitation, a new member).
     """
     user = user or current_user()
     if not people_available():
         name = clean_text(st.text_input(literal(label), value=value.name if value else "",
                                         placeholder=TYPED_PLACEHOLDER, max_chars=50, key=f"{key}_typed"))
         return PersonRef.typed(name) if name else None
-    found = _results(label, key, user, limit)
+    found = _results(label, key, user, limit, living_only)
     if not found and not st.session_state.get(f"{key}_q") and value is not None:
         found = [value]  # nothing searched yet: the stored person, chosen
     if not found:
@@ -129,7 +137,7 @@ def person_picker(label: str, key: str, user=None, *, limit: int = 20,
 
 
 def people_picker(label: str, key: str, user=None, *, limit: int = 20,
-                  value: list[PersonRef] | None = None) -> list[PersonRef]:
+                  value: list[PersonRef] | None = None, living_only: bool = False) -> list[PersonRef]:
     """Several people: a search box labelled ``label`` and a multiselect holding the people
     chosen so far plus those the current search found; a new search keeps the chosen.
 
@@ -137,6 +145,7 @@ def people_picker(label: str, key: str, user=None, *, limit: int = 20,
     stored (an edit form), chosen when the picker is first drawn. Without a plugin answering for
     people: a text box of names separated by 、 or commas, returned as typed names. ``key``
     prefixes the widgets' keys (``<key>_q`` the search box, ``<key>_pick`` the multiselect).
+    ``living_only``: the deceased are not offered.
     """
     user = user or current_user()
     if not people_available():
@@ -149,7 +158,7 @@ def people_picker(label: str, key: str, user=None, *, limit: int = 20,
         st.session_state[known] = {_option(ref): ref for ref in value or ()}
         st.session_state[f"{key}_pick"] = list(st.session_state[known])
     chosen: dict[str, PersonRef] = st.session_state[known]
-    found = _results(label, key, user, limit)
+    found = _results(label, key, user, limit, living_only)
     by_option = dict(chosen)
     by_option.update((_option(ref), ref) for ref in found if _option(ref) not in chosen)
     if not by_option:

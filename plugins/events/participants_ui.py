@@ -135,7 +135,7 @@ def invited_message(picked: int, invited: int) -> str:
 def _invite_picked(user, event) -> None:
     with st.expander("邀请人员"):
         key = f"{KEY}_pick_{MESSAGES.round()}"
-        refs = people_picker("查找人员", key=key, user=user)
+        refs = people_picker("查找人员", key=key, user=user, living_only=True)  # the dead are never offered
         role = _role(f"{key}_role")
         if st.button("邀请所选人员", key=f"{key}_go", disabled=not refs):
             _act(user, lambda s: inv.invite_people(s, user, event.id, refs, role),
