@@ -15,7 +15,7 @@ signed in, planned ahead; 200,000 people invited from their county's (and the ac
 everyone), some keener than others.
 
 Each figure times the plugin's function (``events.list_events`` for the first page,
-``events.month_events`` for a month, ``stats.person_participation`` for the first page,
+``events.month_counts`` for a month, ``stats.person_participation`` for the first page,
 ``stats.county_participation`` for a year) beside *the same SQL*: the statements the function
 sent to the database, captured from the engine on a first call, then run on the DBAPI connection
 as they were sent, with nothing in between. Medians of alternate rounds; the goal is each ≤ 1.5 ×.
@@ -306,9 +306,9 @@ def measure(repeat: int = REPEAT) -> list[dict]:
             ("日程: list, first page, title contains 焊接, whole city",
              lambda: ev.list_events(s, admin, ev.EventFilter(text="焊接"), 0, PAGE)),
             (f"日程: month {month[0]}-{month[1]:02d}, whole city (admin)",
-             lambda: ev.month_events(s, admin, *month, everything)),
+             lambda: ev.month_counts(s, admin, *month, everything)),
             (f"日程: month {month[0]}-{month[1]:02d}, one county + city (its staff)",
-             lambda: ev.month_events(s, staff, *month, everything)),
+             lambda: ev.month_counts(s, staff, *month, everything)),
         ]
         participation = [
             (f"参与统计: people, first page, {year}, whole city (admin)",

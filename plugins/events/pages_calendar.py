@@ -227,11 +227,8 @@ def month_grid_html(year: int, month: int, counts: dict[int, int], today: dt.dat
 def _month_grid(user, flt: svc.EventFilter) -> None:
     year, month = flt.month
     with read_session() as session:
-        rows = svc.month_events(session, user, year, month, flt)
-    counts: dict[int, int] = {}
-    for row in rows:
-        counts[row.starts_at.day] = counts.get(row.starts_at.day, 0) + 1
-    st.markdown(f"**{year}年{month}月**（本月 {len(rows)} 场，格中为当天开始的活动场数）")
+        counts = svc.month_counts(session, user, year, month, flt)
+    st.markdown(f"**{year}年{month}月**（本月 {sum(counts.values())} 场，格中为当天开始的活动场数）")
     st.html(month_grid_html(year, month, counts, now_wall().date()))
 
 
