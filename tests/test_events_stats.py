@@ -190,6 +190,25 @@ def test_the_participation_page_per_role(year_of_events, username):
         assert "陈芳" in names and "淳安县" in shown
 
 
+def test_the_page_shows_a_new_attendance_at_its_next_run(year_of_events):
+    """The per-person list is kept between runs, but not past a write: 张伟's 缺席→出席 shows."""
+    def zhang(at):
+        people = next(t.value for t in at.dataframe if "出席（次）" in t.value.columns)
+        return int(people.loc[people["姓名"] == "张伟", "出席（次）"].iloc[0])
+
+    at = signed_in_app("admin", "events-participation", {"year": str(YEAR)})
+    before = zhang(at)
+    from plugins.events.attendance import record_attendance
+
+    (pid,), = sql("SELECT id FROM events_participant WHERE event_id = :e AND person_id = 3",
+                  e=year_of_events["jd"])
+    with session_scope(ADMIN) as s:
+        record_attendance(s, CITY, pid, "出席")
+    at.run()
+    assert not at.exception
+    assert zhang(at) == before + 1 == person_oracle()[3][1]
+
+
 def test_the_participation_page_reads_the_county_from_its_link(year_of_events):
     at = signed_in_app("admin", "events-participation", {"year": str(YEAR), "county": "330127"})
     assert not at.exception

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.data.audit import data_version
 from core.data.db import read_session
 from core.host.charts import bars
 from core.host.metrics import MetricContext
@@ -19,12 +20,30 @@ from core.settings.counties import county_name, county_names, load_counties, res
 from core.ui import require
 from core.ui.text import literal
 from plugins.events import metrics, stats
+from plugins.events.queries import counties_of
 from plugins.events.vocab import NOT_INVITED_YEARS
 
 ALL = ""
 YEAR, COUNTY = "ev_part_year", "ev_part_county"
 PEOPLE_PAGE, NOT_INVITED_PAGE = "ev_part_people_page", "ev_part_never_page"
 YEARS_BACK = 5  # the years offered: this one and the four before
+PEOPLE_TABLES = frozenset({"events_event", "events_participant"})
+
+
+@st.cache_data(show_spinner=False, max_entries=200, ttl=3600)
+def _people(_user, scope, year: int, county: str | None, offset: int, version: int):
+    """A page of ``stats.person_participation`` and the total, kept until an event or an
+    invitation changes (``version``): the whole city's year groups every invitation by person,
+    about 0.4 s (docs/performance.md), and every rerun of the page asked again. ``scope`` (the
+    user's counties) keys it with the filters; ``_user`` is not hashed."""
+    with read_session() as session:
+        rows, total = stats.person_participation(session, _user, year, county, offset)
+    return [dict(row) for row in rows], total
+
+
+def _people_version() -> int:
+    with read_session() as session:
+        return data_version(session, set(PEOPLE_TABLES))
 
 
 def _event_county(code: str, names: dict[str, str]) -> str:
@@ -128,13 +147,14 @@ def _pager(key: str, total: int, unit: str) -> int:
 
 def _by_person(session, user, year: int, county: str | None, scope: str) -> None:
     st.subheader(f"{year} 年人员参与情况", anchor=False)
-    _, total = stats.person_participation(session, user, year, county, limit=0)
+    version, scope_key = _people_version(), counties_of(user)
+    _, total = _people(user, scope_key, year, county, 0, version)
     if not total:
         st.info(f"{literal(scope)} {year} 年还没有名册人员受邀参加活动。")
         return
     st.caption(f"共 {total} 人受邀。按出席次数从多到少，每页 {stats.PAGE_SIZE} 人；课时为出席活动的课时之和。")
     page = _pager(PEOPLE_PAGE, total, "人")
-    rows, _ = stats.person_participation(session, user, year, county, (page - 1) * stats.PAGE_SIZE)
+    rows, _ = _people(user, scope_key, year, county, (page - 1) * stats.PAGE_SIZE, version)
     shown = display_names(session, user, [(r["person_id"], r["name"]) for r in rows])
     names = county_names()
     st.dataframe([{"姓名": name, "出席（次）": r["present"], "受邀（次）": r["invited"],
