@@ -82,10 +82,15 @@ def test_a_new_account_keeps_its_form_and_then_chooses_its_password(server, brow
     box(page, "新密码").fill(OWN)
     box(page, "再次输入新密码").fill(OWN)
     assert box(page, "原密码").input_value() == FIRST  # typed, not lost to a redraw
+    before = page.evaluate("document.cookie")
     page.get_by_role("button", name="保存新密码").click()
     settled(page)
     wait_for(page, page.get_by_role("heading", name="测试便签"))  # the page asked for
     wait_for(page, page.get_by_test_id("stSidebarNav"))
+    # the browser writes the new cookie a moment after the page draws (slower with two test
+    # workers on two cores): reloading before it is written is a test's haste, not a user's
+    page.wait_for_function("([old]) => document.cookie.includes('jiangxin_auth=') && document.cookie !== old",
+                           arg=[before], timeout=10_000)
     page.reload()  # the new cookie keeps the session, past the gate
     wait_for(page, page.get_by_role("heading", name="测试便签"))
     context.close()
