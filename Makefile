@@ -40,8 +40,9 @@ WORKERS ?= 2
 test: lint
 	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadfile
 
+## make bench: every benchmark at scale S (a city) then M (a province); `python -m bench --help`
 bench: install-test
-	for f in bench/*.py; do $(BIN)/python $$f || exit 1; done
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

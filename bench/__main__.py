@@ -1,0 +1,88 @@
+"""Every benchmark at one scale of the province table (issue #15), one after another:
+
+    python -m bench                      # S (a city) then M (a province): what `make bench` runs
+    python -m bench --scale L            # the growth curve: the roster's searches at 1,000,000 people
+    python -m bench --scale M --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
+    python -m bench --scale S --only roster,events --list   # the commands, not run
+
+| scale | people | studios | sessions and events | attendance rows |
+| --- | ---: | ---: | ---: | ---: |
+| S (city) | 20,000 | 1,000 | 5,000 | 200,000 |
+| M (province) | 200,000 | 10,000 | 50,000 | 2,000,000 |
+| L (growth curve) | 1,000,000 | | | |
+
+Each benchmark is its own script (bench/<name>.py, run alone as before) that prints its table and
+a JSON line; this runner only chooses their sizes and says how long each took. ``T`` is a tiny
+scale for the smoke test in `make test`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SCALES = {  # benchmark -> its size arguments, per scale (absent: not run at that scale)
+    "T": {"roster": ["--people", "2000"], "people_search": ["--people", "2000"],
+          "workshops": ["--studios", "100", "--repeat", "1"],
+          "events": ["--events", "300", "--participants", "12000", "--repeat", "1"],
+          "excel": ["--rows", "300", "--repeat", "1"]},
+    "S": {"roster": ["--people", "20000"], "people_search": ["--people", "20000"],
+          "workshops": ["--studios", "1000"], "events": ["--events", "5000", "--participants", "200000"],
+          "excel": ["--rows", "100000"]},
+    "M": {"roster": ["--people", "200000"], "people_search": ["--people", "200000"],
+          "workshops": ["--studios", "10000"], "events": ["--events", "50000", "--participants", "2000000"]},
+    "L": {"roster": ["--people", "1000000"], "people_search": ["--people", "1000000"]},
+}
+TAKES_POSTGRES = {"people_search", "workshops", "events"}  # the scripts with --postgres
+
+
+def commands(scale: str, postgres: str | None = None, only: set[str] | None = None) -> list[tuple[str, list[str]]]:
+    """The (benchmark, argv) pairs a scale runs: on PostgreSQL, only those that take it."""
+    found = []
+    for name, sizes in SCALES[scale].items():
+        if only and name not in only or postgres and name not in TAKES_POSTGRES:
+            continue
+        argv = [sys.executable, str(HERE / f"{name}.py"), *sizes]
+        found.append((name, argv + (["--postgres", postgres] if postgres else [])))
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", action="append", choices=sorted(SCALES),
+                        help="S, M or L (repeatable; default S then M); T is the smoke test's")
+    parser.add_argument("--postgres", metavar="URL", help="run the benchmarks that can on this server")
+    parser.add_argument("--only", help="benchmarks to run, by name, comma-separated: " + ", ".join(SCALES["S"]))
+    parser.add_argument("--list", action="store_true", help="print the commands without running them")
+    args = parser.parse_args(argv)
+    only = {n.strip() for n in args.only.split(",")} if args.only else None
+    if only and (unknown := only - set(SCALES["S"])):
+        parser.error(f"no benchmark named {', '.join(sorted(unknown))}")
+    failed, timings = [], []
+    for scale in args.scale or ["S", "M"]:
+        for name, command in commands(scale, args.postgres, only):
+            if args.list:
+                print(f"{scale} {name}: {' '.join(command[1:])}")
+                continue
+            print(f"\n== scale {scale}: {name} ({' '.join(command[2:])})", flush=True)
+            start = time.perf_counter()
+            done = subprocess.run(command, cwd=HERE.parent)
+            timings.append((scale, name, time.perf_counter() - start))
+            if done.returncode:
+                failed.append(f"{scale} {name}")
+    if timings:
+        print("\n| scale | benchmark | wall (s) |\n| --- | --- | ---: |")
+        for scale, name, seconds in timings:
+            print(f"| {scale} | {name} | {seconds:.1f} |")
+        print(f"total: {sum(s for *_, s in timings):.1f} s")
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
