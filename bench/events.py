@@ -325,21 +325,6 @@ def measure(repeat: int = REPEAT) -> list[dict]:
     return rows
 
 
-@contextlib.contextmanager
-def database(args, tmp: str):
-    """The URL to fill: a scratch PostgreSQL database, the --keep file, or a temporary SQLite file."""
-    if args.postgres:
-        from people_search import scratch_postgres
-
-        with scratch_postgres(args.postgres) as url:
-            yield url
-    else:
-        path = Path(args.keep).resolve() if args.keep else Path(tmp) / "events.db"
-        if path.exists():
-            raise SystemExit(f"{path} exists: give a new file")
-        yield f"sqlite:///{path}"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=50_000)
@@ -350,7 +335,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=REPEAT, help="rounds per figure (medians)")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp, database(args, tmp) as url:
+    from people_search import bench_database
+
+    with tempfile.TemporaryDirectory() as tmp, bench_database(args, tmp, "events.db") as url:
         os.environ.update(JIANGXIN_DATABASE_URL=url, JIANGXIN_VAR_DIR=f"{tmp}/var",
                           JIANGXIN_PLUGIN_PATH="", JIANGXIN_DISABLED_PLUGINS="")
         t0 = time.perf_counter()

@@ -82,6 +82,20 @@ def scratch_postgres(admin_url: str):
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@contextlib.contextmanager
+def bench_database(args, tmp: str, filename: str):
+    """The URL a benchmark fills: a scratch PostgreSQL database (``--postgres``), the ``--keep``
+    file, or ``filename`` in the temporary folder ``tmp``."""
+    if args.postgres:
+        with scratch_postgres(args.postgres) as url:
+            yield url
+    else:
+        path = Path(args.keep).resolve() if args.keep else Path(tmp) / filename
+        if path.exists():
+            raise SystemExit(f"{path} exists: give a new file")
+        yield f"sqlite:///{path}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=200_000)

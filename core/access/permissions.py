@@ -68,6 +68,16 @@ def require(user, permission: str | None, error: type[Exception] = PermissionDen
         raise error(FORBIDDEN_ACTION)
 
 
+def counties_of(user) -> tuple[str, ...] | None:
+    """The counties ``user`` may see (None: the whole city): a ``CurrentUser``'s visible
+    counties, or an ``Actor``'s own county."""
+    visible = getattr(user, "visible_counties", None)
+    if visible is not None:
+        return visible()
+    own = getattr(user, "county_code", None)
+    return None if own is None else (own,)
+
+
 def scoped_counties(user, counties: tuple[str, ...] | None) -> tuple[str, ...] | None:
     """``counties`` narrowed to ``user``'s county: a user of one county asking for all of them
     (None) gets their own; asking for any other county raises PermissionDenied."""

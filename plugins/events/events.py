@@ -214,10 +214,6 @@ def count_statement(user, flt: EventFilter) -> Select:
     return select(func.count()).select_from(Event).where(*_conditions(user, flt))
 
 
-def _scope_key(user) -> tuple[str, ...] | None:
-    return counties_of(user)
-
-
 class _Scope:
     """A stand-in user with only the counties (hashable statements are kept per scope)."""
 
@@ -244,7 +240,7 @@ def list_events(session: Session, user, flt: EventFilter, offset: int = 0,
     county_code, place, starts_at, ends_at, status, series, invited, present), and how many it
     finds in all."""
     require(user, "events.view")
-    counties = _scope_key(user)
+    counties = counties_of(user)
     connection = session.connection()  # Core rows: none of the ORM's per-call work
     offset, limit = max(0, int(offset)), max(0, int(limit))
     if flt.awaiting_attendance:  # compares with now: a statement kept would keep its time
@@ -264,7 +260,7 @@ def month_counts(session: Session, user, year: int, month: int, flt: EventFilter
     start, end = month_bounds(year, month)
     flt = replace(flt, start=start, end=end)
     # built once per scope and filter (building it cost as much as running it: bench/events.py)
-    stmt = _month_statement(user, flt) if flt.awaiting_attendance else _kept_month(_scope_key(user), flt)
+    stmt = _month_statement(user, flt) if flt.awaiting_attendance else _kept_month(counties_of(user), flt)
     return {int(day): count for day, count in session.connection().execute(stmt)}
 
 

@@ -17,7 +17,7 @@ import datetime as dt
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from core.access.permissions import FORBIDDEN_ACTION, PermissionDenied, require
+from core.access.permissions import FORBIDDEN_ACTION, PermissionDenied, counties_of, require
 from core.settings import clock
 from plugins.events.models import Event, EventKind
 from plugins.events.vocab import CITY
@@ -27,15 +27,6 @@ NOT_FOUND = "找不到该活动，或您无权查看"
 
 class EventError(ValueError):
     """A refusal to show the user as is (Chinese): a value out of range, a duplicate, …"""
-
-
-def counties_of(user) -> tuple[str, ...] | None:
-    """The counties ``user`` may see (None: the whole city); an Actor has ``county_code``."""
-    visible = getattr(user, "visible_counties", None)
-    if visible is not None:
-        return visible()
-    own = getattr(user, "county_code", None)
-    return None if own is None else (own,)
 
 
 def visible_condition(user, column=Event.county_code) -> ColumnElement[bool]:

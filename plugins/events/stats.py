@@ -13,10 +13,10 @@ import datetime as dt
 from sqlalchemy import Select, case, distinct, func, select
 from sqlalchemy.orm import Session
 
-from core.access.permissions import FORBIDDEN_ACTION, PermissionDenied, require
+from core.access.permissions import require, scoped_counties
 from core.host.people import PeoplePage, PeopleQuery, list_people
 from plugins.events.models import Event, Participant
-from plugins.events.queries import counties_of, now_wall, visible_condition, year_bounds
+from plugins.events.queries import now_wall, visible_condition, year_bounds
 from plugins.events.vocab import CANCELLED, HELD, NOT_INVITED_YEARS, PRESENT
 
 PAGE_SIZE = 50
@@ -24,12 +24,7 @@ PAGE_SIZE = 50
 
 def _counties(user, county: str | None) -> tuple[str, ...] | None:
     """The people's counties asked for: ``county`` (within the user's), else all they see."""
-    own = counties_of(user)
-    if county is None:
-        return own
-    if own is not None and county not in own:
-        raise PermissionDenied(FORBIDDEN_ACTION)
-    return (county,)
+    return scoped_counties(user, (county,) if county else None)
 
 
 def _present():

@@ -6,7 +6,13 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.orm import Session
 
-from core.access.permissions import FORBIDDEN_ACTION, PermissionDenied, in_counties, require
+from core.access.permissions import (
+    FORBIDDEN_ACTION,
+    PermissionDenied,
+    counties_of,
+    in_counties,
+    require,
+)
 from plugins.workshops.models import Review, Studio
 from plugins.workshops.vocab import ACTIVE
 
@@ -15,15 +21,6 @@ NOT_FOUND = "找不到该工作室，或您无权查看"
 
 class StudioError(ValueError):
     """A refusal to show the user as is (Chinese): a value out of range, a duplicate, …"""
-
-
-def counties_of(user) -> tuple[str, ...] | None:
-    """The counties ``user`` may see (None: the whole city); an Actor has ``county_code``."""
-    visible = getattr(user, "visible_counties", None)
-    if visible is not None:
-        return visible()
-    own = getattr(user, "county_code", None)
-    return None if own is None else (own,)
 
 
 def check_county(user, county_code: str | None) -> None:
