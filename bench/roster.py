@@ -1,20 +1,20 @@
-"""Roster search benchmark: 200,000 people, the 人员名册 page's queries against their bare SQL.
+"""Roster search benchmark: every search the 人员名册 offers, at one or more roster sizes.
 
-    python bench/roster.py                 # 200,000 people (make bench)
-    python bench/roster.py --people 5000   # the small run the test suite does
+    python bench/roster.py --people 200000            # one size
+    python bench/roster.py --people 20000,1000000     # the growth curve: L against S (goal ≤ 2)
 
-For each search the page does (count, one page of 50, that page's honours) it prints the time
-through the plugin's query functions beside the time of the same compiled SQL run directly on
-the database connection, and the query plan's use of indexes.
+For each search (count, page 2 of 50, that page's honours) it prints the matches, the time
+through the plugin's query functions and the floor: the same compiled count and page SQL run
+bare on the DBAPI connection. With two sizes or more, the last against the first.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -22,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 SURNAMES = [("王", "w"), ("李", "l"), ("张", "z"), ("刘", "l"), ("陈", "c"), ("杨", "y"), ("黄", "h"),
             ("赵", "z"), ("吴", "w"), ("周", "z"), ("徐", "x"), ("孙", "s"), ("马", "m"), ("朱", "z"),
@@ -71,81 +72,98 @@ def fill(url: str, people: int) -> None:
             conn.exec_driver_sql("ANALYZE")
 
 
-def timed(fn) -> float:
-    times = []
-    for _ in range(REPEAT):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1000
+def bare(conn, stmt):
+    """The same statement, compiled once, run straight on the DBAPI connection (the floor)."""
+    from people_search import bare_runner
+
+    return bare_runner(conn, stmt)
 
 
-def bare(conn, stmt) -> float:
-    """The same statement, compiled once, run straight on the DBAPI connection."""
-    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-    sql, params = str(compiled), compiled.params
-    raw = conn.connection.dbapi_connection
-    if conn.dialect.name == "sqlite":
-        args = [params[name] for name in compiled.positiontup]
-    else:
-        args = params
+def searches(sample_number: str) -> dict:
+    """Every search the 人员名册 offers, by what staff type or choose."""
+    from core.access.auth import CurrentUser
+    from plugins.registry.queries import PersonFilter
 
-    def run():
-        cur = raw.cursor()
-        cur.execute(sql, args)
-        cur.fetchall()
-        cur.close()
-    return timed(run)
+    staff = CurrentUser("bench_staff", "bench", "staff", "330182")  # sees numbers masked
+    admin = CurrentUser("bench_admin", "bench", "admin", None)  # sees them in full
+    return {
+        "default list (living, by name)": PersonFilter(),
+        "one county": PersonFilter(counties=("330182",)),
+        "surname 王 (1 character)": PersonFilter(text="王"),
+        "name fragment 建国": PersonFilter(text="建国"),
+        "full name 王建国": PersonFilter(text="王建国"),
+        "name fragment 建国, one county": PersonFilter(text="建国", counties=("330182",)),
+        "pinyin initials zj": PersonFilter(text="zj"),
+        "last 4 of an ID number (masked viewer)": PersonFilter(
+            text=sample_number[-4:], viewer=staff, counties=("330182",)),
+        "8 of an ID number, anywhere (view_sensitive)": PersonFilter(text=sample_number[6:14], viewer=admin),
+        "whole ID number": PersonFilter(text=sample_number, viewer=admin),
+        "county + national level": PersonFilter(counties=("330182",), level="全国"),
+        "deceased only": PersonFilter(status="去世"),
+    }
+
+
+def measure(people: int, tmp: str) -> dict[str, dict]:
+    """Fill ``people`` into a new SQLite file and time every search: {label: figures}."""
+    from people_search import medians_ms
+    from sqlalchemy import func, select
+
+    from core.data.db import dispose_engines, get_engine, read_session
+    from plugins.registry.models import Person
+    from plugins.registry.queries import count_people, find_people, honours_of
+
+    url = f"sqlite:///{tmp}/roster-{people}.db"
+    os.environ.update(JIANGXIN_DATABASE_URL=url, JIANGXIN_VAR_DIR=f"{tmp}/var",
+                      JIANGXIN_PLUGIN_PATH="", JIANGXIN_DISABLED_PLUGINS="")
+    dispose_engines()
+    t0 = time.perf_counter()
+    fill(url, people)
+    print(f"filled {people:,} people in {time.perf_counter() - t0:.1f} s (SQLite, WAL)", flush=True)
+    figures = {}
+    with get_engine().connect() as conn, read_session() as s:
+        sample = s.scalars(select(Person.id_number).where(
+            Person.status == "在职", Person.county_code == "330182").limit(1)).one()
+        for label, flt in searches(sample).items():
+            def page(flt=flt):
+                count_people(s, flt)
+                honours_of(s, [p.id for p in find_people(s, flt, page=2)])
+
+            count_sql = bare(conn, flt.apply(select(func.count()).select_from(Person)))
+            page_sql = bare(conn, flt.apply(select(Person)).order_by(Person.name, Person.id)
+                            .offset(50).limit(50))
+            plugin_ms, count_ms, page_ms = medians_ms(page, count_sql, page_sql, repeat=REPEAT)
+            figures[label] = {"matches": count_people(s, flt), "ms": plugin_ms,
+                              "floor_ms": count_ms + page_ms}
+    dispose_engines()
+    return figures
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--people", type=int, default=200_000)
+    parser.add_argument("--people", default="200000",
+                        help="roster sizes, comma-separated (e.g. 20000,1000000: the growth curve)")
     args = parser.parse_args()
-
-    from sqlalchemy import func, select
-
-    from core.access.auth import CurrentUser
-    from core.data.db import get_engine, read_session
-    from plugins.registry.models import Person
-    from plugins.registry.queries import PersonFilter, count_people, find_people, honours_of
-
+    sizes = [int(n) for n in args.people.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/roster.db"
-        os.environ.update(JIANGXIN_DATABASE_URL=url, JIANGXIN_VAR_DIR=f"{tmp}/var",
-                          JIANGXIN_PLUGIN_PATH="", JIANGXIN_DISABLED_PLUGINS="")
-        t0 = time.perf_counter()
-        fill(url, args.people)
-        print(f"filled {args.people:,} people in {time.perf_counter() - t0:.1f} s (SQLite, WAL)\n")
-        with read_session() as s:
-            sample = s.scalars(select(Person).where(Person.status == "在职").limit(1)).one()
-        searches = {
-            "default list (living, by name)": PersonFilter(),
-            "one county": PersonFilter(counties=("330182",)),
-            "name fragment 建国": PersonFilter(text="建国"),
-            "pinyin initials zj": PersonFilter(text="zj"),
-            "last 6 of an ID number": PersonFilter(text=sample.id_number[-6:]),  # no viewer: masked
-            "6 of an ID number, anywhere (view_sensitive)": PersonFilter(
-                text=sample.id_number[-6:], viewer=CurrentUser("bench", "bench", "admin", None)),
-            "county + national level": PersonFilter(counties=("330182",), level="全国"),
-            "deceased only": PersonFilter(status="去世"),
-        }
-        print("| search | matches | page via plugin (ms) | bare SQL: count + page (ms) |")
-        print("| --- | ---: | ---: | ---: |")
-        with get_engine().connect() as conn, read_session() as s:
-            for label, flt in searches.items():
-                total = count_people(s, flt)
-
-                def page(flt=flt):
-                    count_people(s, flt)
-                    people = find_people(s, flt, page=2)
-                    honours_of(s, [p.id for p in people])
-
-                plugin_ms = timed(page)
-                count_stmt = flt.apply(select(func.count()).select_from(Person))
-                page_stmt = flt.apply(select(Person)).order_by(Person.name, Person.id).offset(50).limit(50)
-                sql_ms = bare(conn, count_stmt) + bare(conn, page_stmt)
-                print(f"| {label} | {total:,} | {plugin_ms:.1f} | {sql_ms:.1f} |")
+        runs = {n: measure(n, tmp) for n in sizes}
+    first, last = sizes[0], sizes[-1]
+    grows = len(sizes) > 1
+    head = " | ".join(f"{n:,}: matches, page (ms), SQL floor (ms)" for n in sizes)
+    print(f"\n| search | {head} |" + (f" {last:,} / {first:,} | goal ≤ 2 |" if grows else ""))
+    print("| --- |" + " ---: |" * (3 * len(sizes)) + (" ---: | --- |" if grows else ""))
+    rows = []
+    for label in runs[first]:
+        cells = " | ".join(f"{runs[n][label]['matches']:,} | {runs[n][label]['ms']:.2f} | "
+                           f"{runs[n][label]['floor_ms']:.2f}" for n in sizes)
+        row = {"label": label, **{f"{n}": runs[n][label] for n in sizes}}
+        line = f"| {label} | {cells} |"
+        if grows:
+            ratio = runs[last][label]["ms"] / runs[first][label]["ms"]
+            row.update(ratio=round(ratio, 2), goal="L ≤ 2 × S", holds=ratio <= 2)
+            line += f" {ratio:.2f} | {'holds' if ratio <= 2 else 'misses'} |"
+        rows.append(row)
+        print(line)
+    print(json.dumps({"bench": "roster", "sizes": sizes, "figures": rows}, ensure_ascii=False))
     return 0
 
 

@@ -61,6 +61,19 @@ class Person(Base):
     honours: Mapped[list[Honour]] = relationship(back_populates="person", order_by="Honour.year_awarded")
 
 
+class PersonGram(Base):
+    """A search index, not data: each 1- and 2-character piece of a person's name (lower
+    case) and each 4-character piece of their ID number ('#' first), one row each. Written
+    only by the database's triggers (migration registry_0004), in the transaction that writes
+    the person; ``queries.PersonFilter`` looks a fragment up here instead of reading the roster."""
+
+    __tablename__ = "registry_person_gram"
+    __table_args__ = {"sqlite_with_rowid": False, "info": {"label": "人员检索索引"}}
+
+    gram: Mapped[str] = mapped_column(String(5), primary_key=True)
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
 class Honour(Base):
     """One honour of a person, with the year it was awarded."""
 
