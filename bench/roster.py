@@ -53,7 +53,8 @@ def fill(url: str, people: int) -> None:
     for i in range(people):
         (s, si), (g1, i1), (g2, i2) = rng.choice(SURNAMES), rng.choice(GIVEN), rng.choice(GIVEN)
         birth = dt.date(1940, 1, 1) + dt.timedelta(days=i % 20000)
-        first = f"{rng.choice(codes)}{birth:%Y%m%d}{i // 20000:03d}"
+        # distinct (birth day, sequence) pairs, the sequence spread like real ones'
+        first = f"{rng.choice(codes)}{birth:%Y%m%d}{(i // 20000 * 17 + i % 20000 * 7) % 1000:03d}"
         rows.append({"name": s + g1 + g2, "name_initials": si + i1 + i2, "gender": "男",
                      "birth_date": birth, "id_number": first + id_check_char(first),
                      "county_code": rng.choice(codes), "employer": f"单位{i % 900}",

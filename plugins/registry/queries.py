@@ -107,10 +107,10 @@ class PersonFilter:
                 low = text.lower()
                 high = low[:-1] + chr(ord(low[-1]) + 1)
                 stmt = stmt.where(Person.name_initials >= low, Person.name_initials < high)
-            elif len(text) <= 2:  # the piece is the fragment: nothing else to check
+            elif len(text) <= 3:  # the piece is the fragment: nothing else to check
                 stmt = stmt.where(_has_piece(text.lower()))
             else:
-                stmt = stmt.where(_has_piece(text[:2].lower()),
+                stmt = stmt.where(_has_piece(text[:3].lower()),
                                   Person.name.contains(text, autoescape=True))
         if self.counties is not None:
             stmt = stmt.where(Person.county_code.in_(self.counties))

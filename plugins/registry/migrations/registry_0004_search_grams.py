@@ -1,14 +1,15 @@
-"""registry: an index that finds part of a name or of an ID number without reading the roster
+"""registry: indexes that find part of a name or of an ID number, and a page in name order, without reading the roster
 
 Revision ID: registry_0004
 Revises: registry_0003
 Create Date: 2026-11-30
 
-``registry_person_gram`` holds, for each person, every 1- and 2-character piece of the name
+``registry_person_gram`` holds, for each person, every 1-, 2- and 3-character piece of the name
 (lower case) and every 4-character piece of the ID number ('#' first). A search for a fragment
 looks up one piece on the table's primary key, then checks the whole fragment on those people
 only. Chinese names are 2 to 4 characters and staff type 1 or 2 of them, below the 3 that
-SQLite's FTS5 trigram tokenizer and PostgreSQL's pg_trgm need to use their index.
+SQLite's FTS5 trigram tokenizer and PostgreSQL's pg_trgm need to use their index (and
+pg_trgm ignores Chinese characters under a C locale).
 
 Database triggers keep it in step, in the transaction that writes the person, whatever writes
 it (the ORM, a bulk insert, an import, psql).
@@ -37,6 +38,7 @@ def grams_sql(name: str, number: str, positions: str, *, of: str = "") -> str:
         f"SELECT {piece} AS gram{person} FROM {positions} WHERE {where}" for piece, where in (
             (f"lower(substr({name}, p.value, 1))", f"p.value <= length({name})"),
             (f"lower(substr({name}, p.value, 2))", f"p.value < length({name})"),
+            (f"lower(substr({name}, p.value, 3))", f"p.value < length({name}) - 1"),
             (f"'#' || substr({number}, p.value, 4)", f"p.value <= length({number}) - 3")))
 
 
@@ -91,6 +93,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("gram", "person_id", name="pk_registry_person_gram"),
         sqlite_with_rowid=False,
     )
+    # a page of the list in name order walks this index instead of sorting every person
+    op.create_index("ix_registry_person_name", "registry_person", ["name"])
+    # the level filter's "has an honour of this level" is answered from the index alone
+    op.create_index("ix_registry_honour_person_level", "registry_honour", ["person_id", "level"])
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         for statement in PG_STATEMENTS:
@@ -114,3 +120,5 @@ def downgrade() -> None:
         for name in ("insert", "update", "delete"):
             op.execute(f"DROP TRIGGER IF EXISTS registry_person_gram_{name}")
     op.drop_table("registry_person_gram")
+    op.drop_index("ix_registry_honour_person_level", "registry_honour")
+    op.drop_index("ix_registry_person_name", "registry_person")
