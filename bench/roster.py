@@ -66,7 +66,8 @@ def fill(url: str, people: int) -> None:
         ids = conn.execute(select(Person.id)).scalars().all()
         awards = [{"person_id": pid, "name": name, "level": HONOURS[name],
                    "year_awarded": rng.randint(1985, 2026), "awarding_body": None}
-                  for pid in ids for name in set(rng.choices(honours, k=rng.choice((1, 1, 2))))]
+                  for pid in ids  # dict, not set: the same order in every process (hash seeds)
+                  for name in dict.fromkeys(rng.choices(honours, k=rng.choice((1, 1, 2))))]
         for start in range(0, len(awards), 20000):
             conn.execute(insert(Honour.__table__), awards[start:start + 20000])
         if engine.dialect.name == "sqlite":

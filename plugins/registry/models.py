@@ -117,6 +117,8 @@ class ChangeRequest(Base):
         Index("ix_registry_change_state_submitted", "state", "submitted_at"),
         Index("ix_registry_change_county_state", "county_code", "state"),
         Index("ix_registry_change_submitted_by", "submitted_by"),
+        # a person's record lists the requests about them: without it, a read of every request
+        Index("ix_registry_change_person", "person_id", "submitted_at"),
         # one open request (待审核 or 退回修改) per person and kind, or per ID number and honour for a
         # 新增: the database refuses the second even when two sessions submit at the same moment
         Index("uq_registry_change_open_key", "open_key", unique=True,

@@ -1,4 +1,4 @@
-"""registry: indexes that find part of a name or of an ID number, and a page in name order, without reading the roster
+"""registry: indexes that find part of a name or of an ID number, a page in name order and a person's requests, without reading whole tables
 
 Revision ID: registry_0004
 Revises: registry_0003
@@ -97,6 +97,8 @@ def upgrade() -> None:
     op.create_index("ix_registry_person_name", "registry_person", ["name"])
     # the level filter's "has an honour of this level" is answered from the index alone
     op.create_index("ix_registry_honour_person_level", "registry_honour", ["person_id", "level"])
+    # a person's record lists the requests about them (a read of every request without it)
+    op.create_index("ix_registry_change_person", "registry_change", ["person_id", "submitted_at"])
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         for statement in PG_STATEMENTS:
@@ -120,5 +122,6 @@ def downgrade() -> None:
         for name in ("insert", "update", "delete"):
             op.execute(f"DROP TRIGGER IF EXISTS registry_person_gram_{name}")
     op.drop_table("registry_person_gram")
+    op.drop_index("ix_registry_change_person", "registry_change")
     op.drop_index("ix_registry_honour_person_level", "registry_honour")
     op.drop_index("ix_registry_person_name", "registry_person")
