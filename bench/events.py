@@ -65,17 +65,29 @@ def _stamp(value: dt.datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _people(rng: random.Random, codes: list[str]) -> tuple[list[tuple], dict[str, range]]:
-    """PEOPLE (name, county, employer, honour) snapshots, ids 1…; each county's range of ids."""
+def _people(rng: random.Random, codes: list[str], url: str) -> tuple[list[tuple], dict[str, range]]:
+    """(person id, name, county, employer, honour) snapshots at places 1…, each county's range of
+    places: the roster's people where the roster was filled first (bench/generate.py), else
+    PEOPLE made up, ids 1…"""
+    from generate import roster_people
     from roster import GIVEN, SURNAMES  # bench/roster.py: the roster's names
 
+    known = roster_people(url)  # by county, then id
+    if known:
+        people, ranges, at = [None], {}, 1
+        for code in codes:
+            mine = [p for p in known if p.county_code == code]
+            people += [(p.id, p.name, p.county_code, p.employer, p.honour) for p in mine]
+            ranges[code] = range(at, at + len(mine))
+            at += len(mine)
+        return people, ranges
     per = PEOPLE // len(codes)
     ranges = {code: range(1 + i * per, 1 + (i + 1) * per) for i, code in enumerate(codes)}
     people = [None]  # ids from 1
     for code in codes:
         for _ in ranges[code]:
             name = rng.choice(SURNAMES)[0] + rng.choice(GIVEN)[0] + rng.choice(GIVEN)[0]
-            people.append((name, code, rng.choice(EMPLOYERS), rng.choice(HONOURS)))
+            people.append((len(people), name, code, rng.choice(EMPLOYERS), rng.choice(HONOURS)))
     return people, ranges
 
 
@@ -133,9 +145,9 @@ def _participants(rng: random.Random, events: list[dict], total: int, people: li
         invited_at = event["starts_at"] - dt.timedelta(days=10)
         signed = event["starts_at"] + dt.timedelta(minutes=5)
         for j, (pid, mark) in enumerate(zip(chosen, attendance, strict=True)):
-            name, county, employer, honour = people[pid]
+            person_id, name, county, employer, honour = people[pid]
             role = "讲师" if j == 0 and event["kind"] in TRAINING else "学员"
-            batch.append((next_id, event["id"], pid, name, county, employer, honour, role,
+            batch.append((next_id, event["id"], person_id, name, county, employer, honour, role,
                           "已报名" if mark else "已邀请", mark, signed if mark else None,
                           "bench" if mark else None, False, "bench", invited_at))
             next_id += 1
@@ -200,7 +212,7 @@ def fill(url: str, events: int, participants: int, seed: int = 1414) -> dict[str
     counties = {c.code: c.name for c in load_counties()}
     codes = list(counties)
     now = now_wall()
-    people, ranges = _people(rng, codes)
+    people, ranges = _people(rng, codes, url)
     event_rows = _events(rng, events, codes, counties, now, city_name())
 
     table = Participant.__table__
@@ -325,6 +337,20 @@ def measure(repeat: int = REPEAT) -> list[dict]:
     return rows
 
 
+def counts_of(url: str) -> dict[str, int]:
+    """The rows a database (bench/generate.py's) already holds, as ``fill`` returns them."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        one = lambda sql: conn.execute(text(sql)).scalar_one()  # noqa: E731
+        found = {"events": one("SELECT count(*) FROM events_event"),
+                 "participants": one("SELECT count(*) FROM events_participant"),
+                 "held": one("SELECT count(*) FROM events_event WHERE status = '已举办'")}
+    engine.dispose()
+    return found
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=50_000)
@@ -332,18 +358,22 @@ def main() -> int:
     parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server to run on instead of SQLite")
     parser.add_argument("--keep", metavar="FILE", help="fill this (new) SQLite file and keep it")
     parser.add_argument("--fill-only", action="store_true", help="make the data, time nothing")
+    parser.add_argument("--database", metavar="FILE",
+                        help="time on this SQLite file (bench/generate.py's), filling nothing")
     parser.add_argument("--repeat", type=int, default=REPEAT, help="rounds per figure (medians)")
     args = parser.parse_args()
 
     from people_search import bench_database
 
-    with tempfile.TemporaryDirectory() as tmp, bench_database(args, tmp, "events.db") as url:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        url = (f"sqlite:///{Path(args.database).resolve()}" if args.database
+               else stack.enter_context(bench_database(args, tmp, "events.db")))
         os.environ.update(JIANGXIN_DATABASE_URL=url, JIANGXIN_VAR_DIR=f"{tmp}/var",
                           JIANGXIN_PLUGIN_PATH="", JIANGXIN_DISABLED_PLUGINS="")
         t0 = time.perf_counter()
-        counts = fill(url, args.events, args.participants)
+        counts = counts_of(url) if args.database else fill(url, args.events, args.participants)
         kind = "PostgreSQL" if args.postgres else "SQLite, WAL"
-        print(f"filled in {time.perf_counter() - t0:.1f} s ({kind}): {counts['events']:,} events "
+        print(f"{'read' if args.database else 'filled'} in {time.perf_counter() - t0:.1f} s ({kind}): {counts['events']:,} events "
               f"({counts['held']:,} held), {counts['participants']:,} participants\n")
         if args.fill_only:
             return 0

@@ -22,6 +22,7 @@ in alternate rounds, and their ratio against the goal (≤ 1.5 ×). The last lin
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -113,9 +114,26 @@ def fill(url: str, studios: int, seed: int = 1313) -> dict[str, int]:
     year = this_year()
     first_output, first_review = year - YEARS + 1, year - REVIEW_YEARS + 1
     person = iter(range(1, 10**9))
+    # on a database the roster filled first (bench/generate.py): its people of the studio's county
+    from generate import roster_people
+
+    pools: dict[str, list] = {}
+    for known in roster_people(url):
+        pools.setdefault(known.county_code, []).append(known)
+    turns = dict.fromkeys(pools, 0)
 
     def name() -> str:
         return rng.choice(SURNAMES)[0] + rng.choice(GIVEN)[0] + rng.choice(GIVEN)[0]
+
+    def someone(county: str):
+        """(id, name, honour, level): the county's next roster person (round the county again
+        once all are taken), or a made-up one (no roster, or none in the county)."""
+        if not pools.get(county):
+            return next(person), name(), None, None
+        pool = pools[county]
+        turns[county] += 1
+        known = pool[(turns[county] - 1) % len(pool)]
+        return known.id, known.name, known.honour, known.honour_level
 
     studio_rows, plans = [], []
     for i in range(studios):
@@ -124,7 +142,7 @@ def fill(url: str, studios: int, seed: int = 1313) -> dict[str, int]:
         employer = f"{counties[county]}{rng.choice(EMPLOYERS)}"
         status = rng.choices((ACTIVE, SUSPENDED, REMOVED), weights=(88, 7, 5))[0]
         named = rng.randint(2005, year - 1) if status == REMOVED else rng.randint(2005, year)
-        leader_id, leader_name = next(person), name()
+        leader_id, leader_name, *leader_honour = someone(county)
         moved = status == ACTIVE and rng.random() < 0.01
         studio_rows.append({
             "name": f"{employer}{leader_name}{rng.choice(TRADES)}{kind[:-3]}工作室{i}", "kind": kind,
@@ -135,7 +153,7 @@ def fill(url: str, studios: int, seed: int = 1313) -> dict[str, int]:
                               REMOVED: "连续两年评审不合格"}[status],
             "leader_id": leader_id, "leader_name": leader_name, "needs_new_leader": moved,
             "leader_issue": "领办人已调往其他区县" if moved else None})
-        plans.append((leader_id, leader_name, rng.randint(2, 9)))
+        plans.append((leader_id, leader_name, tuple(leader_honour), rng.randint(2, 9)))
 
     actor = Actor("bench", "admin")
     with session_scope(actor) as s:
@@ -144,14 +162,21 @@ def fill(url: str, studios: int, seed: int = 1313) -> dict[str, int]:
         studio_ids = [ids[r["county_code"], r["name"]] for r in studio_rows]
 
         members, changes, funding, outputs = [], [], [], []
-        for sid, row, (leader_id, leader_name, size) in zip(studio_ids, studio_rows, plans, strict=True):
-            people = [(leader_id, leader_name, LEADER, LEADER_HONOURS)]
-            people += [(next(person), name(), MEMBER, MEMBER_HONOURS) for _ in range(size)]
-            for pid, pname, role, honours in people:
+        for sid, row, (leader_id, leader_name, known, size) in zip(studio_ids, studio_rows, plans, strict=True):
+            people = [(leader_id, leader_name, known, LEADER, LEADER_HONOURS)]
+            people += [(pid, pname, tuple(honour), MEMBER, MEMBER_HONOURS)
+                       for pid, pname, *honour in (someone(row["county_code"]) for _ in range(size))]
+            seen = set()
+            for pid, pname, (roster_honour, roster_level), role, honours in people:
+                if pid in seen:  # a county with fewer roster people than the studio has members
+                    continue
+                seen.add(pid)
                 level = _pick(rng, honours)
+                honour = rng.choice(HONOURS[level]) if level else None
+                if roster_honour:  # the roster's own honour, as the plugin snapshots it
+                    honour, level = roster_honour, roster_level
                 members.append({"studio_id": sid, "person_id": pid, "name": pname, "role": role,
-                                "honour": rng.choice(HONOURS[level]) if level else None,
-                                "honour_level": level, "deceased": rng.random() < 0.02,
+                                "honour": honour, "honour_level": level, "deceased": rng.random() < 0.02,
                                 "joined_year": rng.randint(row["named_year"], year)})
             if row["status"] != ACTIVE:
                 changes.append({"studio_id": sid, "status": row["status"], "on": row["status_since"],
@@ -324,24 +349,40 @@ def measure(repeat: int = REPEAT) -> list[dict]:
         return list_figures(conn, s, repeat) + stats_figures(conn, s, repeat)
 
 
+def counts_of(url: str) -> dict[str, int]:
+    """The rows a database (bench/generate.py's) already holds, as ``fill`` returns them."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        found = {"studios": conn.execute(text("SELECT count(*) FROM workshops_studio")).scalar_one(),
+                 "output rows": conn.execute(text("SELECT count(*) FROM workshops_output")).scalar_one()}
+    engine.dispose()
+    return found
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--studios", type=int, default=10_000)
     parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server to run on instead of SQLite")
     parser.add_argument("--keep", metavar="FILE", help="fill this (new) SQLite file and keep it")
     parser.add_argument("--fill-only", action="store_true", help="make the data, time nothing")
+    parser.add_argument("--database", metavar="FILE",
+                        help="time on this SQLite file (bench/generate.py's), filling nothing")
     parser.add_argument("--repeat", type=int, default=REPEAT, help="rounds per figure (medians)")
     args = parser.parse_args()
 
     from people_search import bench_database
 
-    with tempfile.TemporaryDirectory() as tmp, bench_database(args, tmp, "studios.db") as url:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        url = (f"sqlite:///{Path(args.database).resolve()}" if args.database
+               else stack.enter_context(bench_database(args, tmp, "studios.db")))
         os.environ.update(JIANGXIN_DATABASE_URL=url, JIANGXIN_VAR_DIR=f"{tmp}/var",
                           JIANGXIN_PLUGIN_PATH="", JIANGXIN_DISABLED_PLUGINS="")
         t0 = time.perf_counter()
-        counts = fill(url, args.studios)
+        counts = counts_of(url) if args.database else fill(url, args.studios)
         kind = "PostgreSQL" if args.postgres else "SQLite, WAL"
-        print(f"filled in {time.perf_counter() - t0:.1f} s ({kind}): "
+        print(f"{'read' if args.database else 'filled'} in {time.perf_counter() - t0:.1f} s ({kind}): "
               + ", ".join(f"{n:,} {what}" for what, n in counts.items()) + "\n")
         if args.fill_only:
             return 0

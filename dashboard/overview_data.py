@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, fields
 
 import pandas as pd
 import streamlit as st
@@ -25,14 +26,46 @@ def _versions() -> dict[str, int]:
         return dict(session.execute(select(DataVersion.table_name, DataVersion.version)).all())
 
 
+@dataclass
+class DrawnResult(MetricResult):
+    """A metric's result as the overview keeps it: with its chart already turned into what
+    Streamlit draws (``spec``: the Vega-Lite spec, its data as Arrow; None when there is
+    nothing to draw, see :func:`has_data`). Converting an Altair chart costs a few
+    milliseconds a tile on every run; kept with the result, a warm overview skips it."""
+
+    spec: dict | None = None
+
+    @classmethod
+    def of(cls, result: MetricResult) -> DrawnResult:
+        drawn = cls(**{f.name: getattr(result, f.name) for f in fields(MetricResult)})
+        drawn.spec = vega_lite_spec(result.chart) if has_data(result) else None
+        return drawn
+
+
+def vega_lite_spec(chart) -> dict | None:
+    """``chart`` (Altair) as ``st.altair_chart`` would send it; None for another kind of chart,
+    or a Streamlit without that converter (the page then draws the chart itself)."""
+    import altair as alt
+
+    if not isinstance(chart, alt.TopLevelMixin):
+        return None
+    try:  # Streamlit's own converter, private: any change to it costs only the saving
+        from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+        return _convert_altair_to_vega_lite_spec(chart)
+    except Exception:  # noqa: BLE001
+        return None
+
+
 @st.cache_data(show_spinner=False, max_entries=1000, ttl=24 * 3600)
 def _compute(key: str, counties: tuple[str, ...] | None, year: int | None,
-             version: int, today: dt.date) -> MetricResult:
+             version: int, today: dt.date) -> DrawnResult:
     # ``version`` and ``today`` are only part of the cache key: a write to a table the metric
     # reads changes the one, a new local day (a new "this year") the other.
     metric = host().metrics[key]
     with read_session() as session:
-        return metric.compute(MetricContext(session=session, counties=counties, year=year))
+        result = metric.compute(MetricContext(session=session, counties=counties, year=year))
+    return DrawnResult.of(result)
 
 
 def compute_tiles(metrics: list[Metric], counties, year,

@@ -68,7 +68,9 @@ def tile(metric, result) -> None:
     st.metric(metric.title, result.value, help=result.help)
     if result.caption:
         st.caption(literal(result.caption))
-    if has_data(result):
+    if getattr(result, "spec", None) is not None:  # drawn once, kept with the result
+        st.vega_lite_chart(result.spec, width="stretch")
+    elif has_data(result):
         st.altair_chart(result.chart, width="stretch")
     elif result.chart is not None or result.value in (0, "0"):
         st.caption(NO_DATA)

@@ -149,14 +149,20 @@ def _person_page(user, wanted: str) -> None:
     st.button("← 返回名册", on_click=_close_person, key="registry_back")
     try:
         with read_session() as session:
-            person = queries.visible_person(session, user, wanted)
-            honours = honours_of(session, [person.id])[person.id]
+            person, honours, history = person_data(session, user, wanted)
     except PermissionDenied as exc:
         st.title("人员名册")
         st.error(str(exc))
         return
     st.title("人员详情")
-    _person_detail(user, person, honours)
+    _person_detail(user, person, honours, history)
+
+
+def person_data(session, user, wanted: str):
+    """What a person's record shows: the person (PermissionDenied outside the user's counties),
+    their honours and every change request about them, newest first; in one read session."""
+    person = queries.visible_person(session, user, wanted)
+    return person, honours_of(session, [person.id])[person.id], changes.history_of(session, person.id)
 
 
 def _export_search(flt: PersonFilter, total: int, honour_count: int) -> None:
@@ -174,7 +180,7 @@ def _export_search(flt: PersonFilter, total: int, honour_count: int) -> None:
                   key=f"export-roster-search-{abs(hash(flt))}")
 
 
-def _person_detail(user, person: Person, honours) -> None:
+def _person_detail(user, person: Person, honours, history) -> None:
     sensitive = can("registry.view_sensitive")
     if sensitive:
         seen = st.session_state.setdefault("registry_seen", set())
@@ -194,8 +200,6 @@ def _person_detail(user, person: Person, honours) -> None:
                  f"**人员状态**：{literal(person.status)}" + (f"（{person.death_date}）" if person.death_date else ""))
         st.dataframe([{"荣誉": h.name, "级别": h.level, "授予年份": h.year_awarded or "",
                        "授予单位": h.awarding_body or ""} for h in honours], hide_index=True)
-        with read_session() as session:
-            history = changes.history_of(session, person.id)
         st.markdown("**变动记录**")
         if history:
             st.dataframe([{"编号": r.id, "类型": r.kind, "状态": r.state, "提交人": r.submitted_by,

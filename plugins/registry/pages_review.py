@@ -8,18 +8,21 @@ Decisions confirm after a rerun, so the queue shown is the queue as it is now.
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 
 from core.access.auth import display_names
-from core.data.db import read_session, session_scope
+from core.data.db import read_session, session_scope, utcnow
 from core.settings.counties import county_name, load_counties
 from core.ui import format_time, require
 from core.ui.downloads import private_file
 from core.ui.text import literal
 from plugins.registry import changes
-from plugins.registry.models import ChangeRequest
+from plugins.registry.models import ChangeEvent, ChangeRequest, Person
 from plugins.registry.queries import sees_full_numbers
+from plugins.registry.vocab import mask_id
 
 FLASH = "queue_flash"  # [(kind, text)] of the last decision, shown after the rerun
 CONFIRM = "queue_bulk_confirm"  # the ids 批量通过 asks to confirm
@@ -81,6 +84,87 @@ def person_line(subject: changes.Subject, full: bool) -> str:
             f"{literal(subject.status)}")
 
 
+QUEUE_LIMIT = 200  # requests listed, oldest first (the caption says when there are more)
+
+
+@functools.lru_cache(maxsize=256)
+def queue_statements(scope: tuple[str, ...] | None, kind: str | None, overdue: bool | None, reviewer: str):
+    """The page's three statements for its filters, built once (the overdue moment is taken
+    when one runs, see ``changes._queue_filter``):
+
+    - the queue as its list shows it, oldest first (QUEUE_LIMIT): each request's own columns
+      (not its attachment, payload or before: only the chosen one's card needs those) and whom
+      it is about, as :class:`changes.Subject` names them (the roster's person, or for a new
+      person what the request gives, read from its payload by the database);
+    - its total and how many of them wait more than 7 days (as ``changes.count_pending``);
+    - the ids of the reviewer's own pending requests (OWN_NAMED + 1 at most).
+
+    Nobody decides their own requests: they are left out of the queue and its counts (as 工作台
+    counts it), and only mentioned."""
+    def given(key: str):
+        return ChangeRequest.payload[("person", key)].as_string()
+
+    late = ChangeRequest.submitted_at < bindparam("overdue_since", callable_=lambda: utcnow() - changes.OVERDUE,
+                                                  type_=ChangeRequest.submitted_at.type)
+    oldest_first = (ChangeRequest.submitted_at, ChangeRequest.id)
+    queue = (select(ChangeRequest.id, ChangeRequest.kind, ChangeRequest.state, ChangeRequest.reason,
+                    ChangeRequest.submitted_by, ChangeRequest.submitted_at,
+                    func.coalesce(Person.name, given("name"), "").label("name"),
+                    func.coalesce(Person.id_number, given("id_number"), "").label("id_number"),
+                    func.coalesce(Person.county_code, given("county_code"), ChangeRequest.county_code)
+                    .label("county_code"),
+                    func.coalesce(Person.employer, given("employer")).label("employer"),
+                    func.coalesce(Person.status, changes.NEW_PERSON).label("status"))
+             .outerjoin(Person, Person.id == ChangeRequest.person_id))
+    return (changes._queue_filter(queue, scope, kind, overdue, reviewer).order_by(*oldest_first).limit(QUEUE_LIMIT),
+            changes._queue_filter(select(func.count(), func.count().filter(late)), scope, kind, overdue, reviewer),
+            changes._queue_filter(select(ChangeRequest.id), scope, kind, overdue, None, reviewer)
+            .order_by(*oldest_first).limit(OWN_NAMED + 1))
+
+
+def subject(row) -> changes.Subject:
+    """A queue row's person (see :func:`queue_statements`)."""
+    return changes.Subject(row.name, row.id_number, row.county_code, row.employer, row.status)
+
+
+def queue_data(session, user, scope: tuple[str, ...] | None, kind: str | None, overdue: bool | None):
+    """What 审核队列 lists for its filters: the queue's rows (each has :class:`changes.Subject`'s
+    fields too: ``picker_label`` and :func:`subject` take it), its total and overdue counts, the
+    ids of the user's own pending requests, and the submitters' display names (cached
+    accounts), from the three statements of :func:`queue_statements`."""
+    queue, count, own = queue_statements(scope, kind, overdue, user.username)
+    conn = session.connection()  # plain rows: no ORM objects are wanted here (about a third faster)
+    rows = conn.execute(queue).all()
+    total, late = conn.execute(count).one()
+    mine = list(conn.execute(own).scalars())
+    return rows, int(total), int(late or 0), mine, display_names(session, {r.submitted_by for r in rows})
+
+
+@functools.cache
+def card_statements():
+    """The chosen request's card, by ``request_id``: the request (its payload and before for
+    the diff; not its attachment, loaded on click) and its history, oldest step first."""
+    wanted = bindparam("request_id")
+    request = select(ChangeRequest.id, ChangeRequest.kind, ChangeRequest.state, ChangeRequest.county_code,
+                     ChangeRequest.payload, ChangeRequest.before, ChangeRequest.reason,
+                     ChangeRequest.attachment_name, ChangeRequest.submitted_by,
+                     ChangeRequest.submitted_at).where(ChangeRequest.id == wanted)
+    events = (select(ChangeEvent.action, ChangeEvent.actor, ChangeEvent.at, ChangeEvent.note)
+              .where(ChangeEvent.request_id == wanted).order_by(ChangeEvent.at, ChangeEvent.id))
+    return request, events
+
+
+def card_data(session, request_id: int, names: dict[str, str]):
+    """What the chosen request's card adds: the request (a row with the columns the card and
+    ``changes.diff`` read; None if it is gone), its history, and the display names of everyone
+    in it (added to ``names``)."""
+    request, events = card_statements()
+    conn = session.connection()
+    found = conn.execute(request, {"request_id": request_id}).first()
+    steps = conn.execute(events, {"request_id": request_id}).all()
+    return found, steps, {**names, **display_names(session, {e.actor for e in steps} - names.keys())}
+
+
 def review_page() -> None:
     user = require("registry.review")
     st.title("审核队列")
@@ -90,14 +174,8 @@ def review_page() -> None:
     county, kind, overdue = _filters(user)
     scope = (county,) if county else user.visible_counties()
     full = sees_full_numbers(user)
-    # nobody decides their own requests: they are left out of the queue and its counts (as
-    # 工作台 counts it), and only mentioned
     with read_session() as session:
-        queue = changes.pending_requests(session, scope, kind, overdue=overdue, not_by=user.username)
-        total, late = changes.count_pending(session, scope, kind, overdue=overdue, not_by=user.username)
-        mine = [r.id for r in changes.pending_requests(session, scope, kind, OWN_NAMED + 1,
-                                                       overdue=overdue, by=user.username)]
-        about, events, names = request_details(session, queue, {r.submitted_by for r in queue})
+        queue, total, late, mine, names = queue_data(session, user, scope, kind, overdue)
     own = ""
     if mine:
         more = "等" if len(mine) > OWN_NAMED else ""
@@ -110,21 +188,27 @@ def review_page() -> None:
     shown = f"（显示最早的 {len(queue)} 件）" if total > len(queue) else ""
     st.caption(f"待审核 {total} 件，按提交时间排序{shown}"
                + (f"，其中 {late} 件已超过 {changes.OVERDUE.days} 天" if late else "") + (f"。{own}" if own else ""))
-    st.dataframe([{"编号": r.id, "超期": "⚠ 超期" if changes.is_overdue(r) else "", "类型": r.kind,
-                   "姓名": about[r.id].name, "身份证号码": about[r.id].id_shown(full),
-                   "区县": county_name(about[r.id].county_code), "工作单位": about[r.id].employer or "",
-                   "人员状态": about[r.id].status, "提交人": names.get(r.submitted_by, r.submitted_by),
+    now = utcnow()
+    st.dataframe([{"编号": r.id, "超期": "⚠ 超期" if changes.is_overdue(r, now) else "", "类型": r.kind,
+                   "姓名": r.name, "身份证号码": r.id_number if full else mask_id(r.id_number),
+                   "区县": county_name(r.county_code), "工作单位": r.employer or "",
+                   "人员状态": r.status, "提交人": names.get(r.submitted_by, r.submitted_by),
                    "提交时间": format_time(r.submitted_at), "理由": r.reason} for r in queue],
                  hide_index=True, width="stretch",
                  column_config={"理由": st.column_config.TextColumn(width="large")})
-    labels = {r.id: picker_label(r, about[r.id]) for r in queue}
+    labels = {r.id: picker_label(r, r) for r in queue}
     chosen = st.selectbox("审核申请", list(labels), key="queue_request", format_func=labels.__getitem__)
-    request = next(r for r in queue if r.id == chosen)
-    _card(user, request, about[request.id], events[request.id], names, full)
-    _bulk(user, queue, labels, about, full)
+    with read_session() as session:
+        request, events, names = card_data(session, chosen, names)
+    if request is None or request.state != changes.PENDING:  # decided this very moment by another
+        st.warning(f"编号 {chosen} 已被处理，请刷新后查看。")
+        return
+    by_id = {r.id: r for r in queue}
+    _card(user, request, subject(by_id[chosen]), events, names, full)
+    _bulk(user, by_id, labels, full)
 
 
-def _card(user, request: ChangeRequest, subject: changes.Subject, events, names, full: bool) -> None:
+def _card(user, request, subject: changes.Subject, events, names, full: bool) -> None:
     """The review card: who, what, why, the diff, the history, the file, and the three decisions."""
     with st.container(border=True):
         st.markdown(f"**{literal(request.kind)}** · 编号 {request.id} · {person_line(subject, full)}")
@@ -155,7 +239,7 @@ def _card(user, request: ChangeRequest, subject: changes.Subject, events, names,
             _decide(user, [request.id], "驳回", note)
 
 
-def _bulk(user, queue, labels: dict[int, str], about, full: bool) -> None:
+def _bulk(user, by_id: dict, labels: dict[int, str], full: bool) -> None:
     """批量通过: choose, then confirm a list naming every person, then act."""
     several = st.multiselect("批量通过", list(labels), format_func=labels.__getitem__, key="queue_bulk",
                              placeholder="选择要一并通过的申请", select_all=False)  # no English "Select all"
@@ -167,7 +251,7 @@ def _bulk(user, queue, labels: dict[int, str], about, full: bool) -> None:
         return
     with st.container(border=True):
         st.warning(f"确认通过以下 {len(asked)} 件申请？通过后立即生效。")
-        by_id = {r.id: r for r in queue}
+        about = {rid: subject(by_id[rid]) for rid in asked}
         st.dataframe([{"编号": rid, "类型": by_id[rid].kind, "姓名": about[rid].name,
                        "身份证号码": about[rid].id_shown(full), "区县": county_name(about[rid].county_code),
                        "工作单位": about[rid].employer or ""} for rid in asked],
