@@ -25,7 +25,7 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -378,10 +378,32 @@ def session_scope(actor=None, *, write: bool = True, url: str | None = None) -> 
     bind = engine.execution_options(jiangxin_write=True) if write else engine
     session = Session(bind=bind, expire_on_commit=False, info={"actor": actor})
     try:
-        with session.begin():
+        with _writer_turn(engine) if write else nullcontext(), session.begin():
             yield session
     finally:
         session.close()
+
+
+_writer_turns: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+WRITER_TURN_TIMEOUT = 30.0  # seconds, as SQLite's busy_timeout: then SQLite's own wait decides
+
+
+@contextmanager
+def _writer_turn(engine: Engine) -> Iterator[None]:
+    """The writers of one process take turns on an SQLite file here, not in SQLite's busy
+    handler, which sleeps 1 to 100 ms between tries: a waiting writer starts as soon as the one
+    before commits (8 reviewers deciding at once: 1.3 → 1.05 × one reviewer's time a decision,
+    bench/approvals.py). Other processes still wait in SQLite (busy_timeout)."""
+    if not is_sqlite(engine):
+        yield
+        return
+    turn = _writer_turns.setdefault(engine, threading.RLock())
+    taken = turn.acquire(timeout=WRITER_TURN_TIMEOUT)
+    try:
+        yield
+    finally:
+        if taken:
+            turn.release()
 
 
 @contextmanager
