@@ -7,17 +7,20 @@ pages plugins declare (pages the user may not use are hidden, and opening one by
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib
 import logging
 import re
 import threading
+import time
 from collections import defaultdict
+from email.utils import format_datetime
 
 import streamlit as st
-import streamlit_authenticator as stauth
 from sqlalchemy.exc import DatabaseError
 
 from core.access import auth
-from core.data.audit import Actor, record
+from core.data.audit import record
 from core.data.db import (
     DatabaseUnavailable,
     get_engine,
@@ -46,6 +49,14 @@ ASKED_NAME_RE = re.compile(r"^(?!\s)[^/]{1,100}(?<!\s)$")  # what st.Page takes 
 
 _schema_ok: set[str] = set()
 _schema_lock = threading.Lock()
+
+# What the first page after sign-in imports and the sign-in form does not: Streamlit's charts
+# and tables (altair, pandas, pyarrow: 0.6-1 s) and the overview's own module. Imported in the
+# background once a sign-in form has been served (WARM_UP_DELAY later, so the form is drawn
+# first), while the user types: the first sign-in after a restart does not wait for them.
+WARM_UP_MODULES = ("pyarrow", "pandas", "altair", "dashboard.overview_data")
+WARM_UP_DELAY = 1.0  # seconds
+_warm_up_started = threading.Event()
 
 
 def main() -> None:
@@ -82,13 +93,8 @@ def _main() -> None:
     except SchemaOutOfDate as exc:
         _stop(str(exc))
 
-    # streamlit-authenticator is kept for the cookie only (set and deleted by its component);
-    # the form, the password check and the lockout are core.access.auth's, and so is the token.
-    authenticator = stauth.Authenticate({"usernames": {}}, COOKIE_NAME, cookie_key,
-                                        COOKIE_EXPIRY_DAYS, auto_hash=False, login_sleep_time=0)
-    _use_session_tokens(authenticator, cookie_key)
-    user = _signed_in_user(authenticator, cookie_key)
-    if user is not None and not _sidebar(authenticator, user):
+    user = _signed_in_user(cookie_key)
+    if user is not None and not _sidebar(user):
         user = None  # signed out just now: fall through to the sign-in form in this same run
     if user is None:
         # Register the pages (hidden) so a deep link survives sign-in, but run none of them.
@@ -99,10 +105,8 @@ def _main() -> None:
     st.session_state[USER_KEY] = user
     if st.session_state.pop(SET_COOKIE_KEY, False):
         # Set the sign-in cookie in a run that is not cut short: the run that accepted the form
-        # reruns at once to draw the page, which would drop streamlit-authenticator's own
-        # cookie component before the browser mounted it.
-        with st.sidebar:
-            authenticator.cookie_controller.set_cookie()
+        # reruns at once to draw the page, which would drop the script before the browser ran it.
+        _set_cookie(user, cookie_key)
     # A password an administrator chose: only the form to choose one's own, before any page.
     password_gate.enforce(user, lambda: st.navigation(_streamlit_pages(host, None)[0],
                                                       position="hidden"))
@@ -130,14 +134,42 @@ def _check_schema_once(host: PluginHost) -> None:
         _schema_ok.add(key)
 
 
-def _use_session_tokens(authenticator, cookie_key: str) -> None:
-    """Make streamlit-authenticator's cookie carry the session generation, and never raise on a
-    bad one (its own decoder lets ``alg: none``, other algorithms and garbage through as errors)."""
-    model = authenticator.cookie_controller.cookie_model
-    model._token_encode = lambda: auth.encode_session_token(
-        st.session_state["username"], st.session_state[GENERATION_KEY], cookie_key,
-        model.exp_date)
-    model._token_decode = lambda: auth.decode_session_token(model.token, cookie_key) or False
+# What a cookie's value may hold: the token's characters (base64url and dots), or nothing.
+COOKIE_VALUE_RE = re.compile(r"^[A-Za-z0-9_.-]*$")
+_SIGNED_OUT_KEYS = ("name", "username", "authentication_status", "email", "roles")
+
+
+def _write_cookie(value: str, expires: dt.datetime, where=None) -> None:
+    """Set the sign-in cookie (or, with a past ``expires``, delete it) from the page: a script
+    in the sidebar (or ``where``) writes it as streamlit-authenticator's cookie component did (JavaScript,
+    path /, SameSite=Strict, not httpOnly). No component: a component's value comes back and
+    reruns the whole page (twice after each sign-in), and its arguments make Streamlit import
+    pandas and pyarrow (0.5 s on a first visit). The cookie is read from the request
+    (``st.context.cookies``)."""
+    if not COOKIE_VALUE_RE.match(value):
+        raise ValueError("not a cookie value")
+    when = format_datetime(expires.astimezone(dt.UTC), usegmt=True)
+    script = (f"<script>document.cookie = '{COOKIE_NAME}={value}; path=/; expires={when}; "
+              "SameSite=Strict';</script>")
+    (where or st.sidebar).html(script, unsafe_allow_javascript=True)
+
+
+def _set_cookie(user: auth.CurrentUser, cookie_key: str) -> None:
+    """The sign-in cookie of this session's generation, for COOKIE_EXPIRY_DAYS."""
+    expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=COOKIE_EXPIRY_DAYS)
+    _write_cookie(auth.encode_session_token(user.username, st.session_state[GENERATION_KEY],
+                                            cookie_key, expires.timestamp()), expires)
+
+
+def _signed_out(where=None) -> None:
+    """Forget the signed-in user in this session and delete the cookie (this run's page then
+    shows the sign-in form); the script that deletes it goes in the sidebar, or ``where``."""
+    for key in _SIGNED_OUT_KEYS:
+        st.session_state[key] = None
+    st.session_state["logout"] = True
+    st.session_state.pop(USER_KEY, None)
+    st.session_state.pop(GENERATION_KEY, None)
+    _write_cookie("", dt.datetime(1970, 1, 1, tzinfo=dt.UTC), where)
 
 
 def _mark_signed_in(user: auth.CurrentUser, generation: int) -> None:
@@ -148,7 +180,7 @@ def _mark_signed_in(user: auth.CurrentUser, generation: int) -> None:
                              "logout": None, GENERATION_KEY: generation})
 
 
-def _signed_in_user(authenticator, cookie_key: str) -> auth.CurrentUser | None:
+def _signed_in_user(cookie_key: str) -> auth.CurrentUser | None:
     """The signed-in user, checked against the database on every rerun: a session whose
     account is gone or disabled, or whose generation moved on (signed out elsewhere, a new
     password, another role or county), ends here. Without a session, a valid cookie of the
@@ -158,9 +190,7 @@ def _signed_in_user(authenticator, cookie_key: str) -> auth.CurrentUser | None:
             user = auth.session_user(session, st.session_state.get("username"),
                                      st.session_state.get(GENERATION_KEY))
         if user is None:
-            authenticator.logout(location="unrendered")  # also deletes the cookie
-            st.session_state.pop(USER_KEY, None)
-            st.session_state.pop(GENERATION_KEY, None)
+            _signed_out(st.container())  # also deletes the cookie (no sidebar: the form follows)
         return user
     claims = auth.decode_session_token(st.context.cookies.get(COOKIE_NAME), cookie_key)
     resumed = auth.resume_session(claims) if claims else None
@@ -187,6 +217,7 @@ def _sign_in(cookie_key: str) -> None:
         password = st.text_input("密码", type="password", autocomplete="off")
         submitted = st.form_submit_button("登录")
     if not submitted:
+        _warm_up()
         return
     result = auth.attempt_sign_in(username, password, secret=cookie_key.encode())
     if result.outcome == "ok":
@@ -197,15 +228,30 @@ def _sign_in(cookie_key: str) -> None:
     st.error(SIGN_IN_MESSAGES[result.outcome])
 
 
-def _on_logout(info: dict) -> None:
-    """Sign-out ends every session of the account and refuses its cookies (the generation)."""
-    username = info.get("username")
-    if username:
-        with session_scope(Actor(username, (info.get("roles") or ["?"])[0])) as session:
-            auth.end_sessions_of(session, username)
-            record(session, "logout", table="core_user", row_id=username, summary="退出登录")
-    st.session_state.pop(USER_KEY, None)
-    st.session_state.pop(GENERATION_KEY, None)
+def _warm_up() -> None:
+    """Import WARM_UP_MODULES in a background thread, once per server process."""
+    if _warm_up_started.is_set():
+        return
+    _warm_up_started.set()
+
+    def work() -> None:
+        time.sleep(WARM_UP_DELAY)  # the form is drawn first
+        for name in WARM_UP_MODULES:
+            try:
+                importlib.import_module(name)
+            except Exception as exc:  # the page will say it when it needs the module
+                log.warning("warm-up: cannot import %s: %s", name, exc)
+
+    threading.Thread(target=work, name="jiangxin-warm-up", daemon=True).start()
+
+
+def _sign_out(user: auth.CurrentUser) -> None:
+    """Sign-out ends every session of the account and refuses its cookies (the generation),
+    then forgets the user here and deletes this browser's cookie."""
+    with session_scope(user.actor) as session:
+        auth.end_sessions_of(session, user.username)
+        record(session, "logout", table="core_user", row_id=user.username, summary="退出登录")
+    _signed_out()
 
 
 def allowed_pages(host: PluginHost, user: auth.CurrentUser | None) -> list[tuple[str, object]]:
@@ -291,7 +337,7 @@ def _asked_page_name() -> str | None:
     return name if isinstance(name, str) and ASKED_NAME_RE.match(name) else None
 
 
-def _sidebar(authenticator, user: auth.CurrentUser) -> bool:
+def _sidebar(user: auth.CurrentUser) -> bool:
     """Who is signed in, and the sign-out button; False when the user signed out just now.
 
     Sign-out runs before the page so nothing of it is drawn for a signed-out user, and without a
@@ -304,10 +350,9 @@ def _sidebar(authenticator, user: auth.CurrentUser) -> bool:
     who = st.sidebar.empty()
     who.caption(f"{literal(user.display_name)} · {ROLE_LABELS.get(user.role, user.role)} · "
                 f"{county_name(user.county_code)}")
-    # Not in a placeholder: clearing it would drop the component that deletes the cookie.
-    authenticator.logout("退出登录", location="sidebar", key="Logout", callback=_on_logout)
-    if st.session_state.get("authentication_status"):
+    if not st.sidebar.button("退出登录", key="Logout"):
         return True
+    _sign_out(user)  # its script that deletes the cookie goes below, not in the placeholder
     who.empty()
     return False
 

@@ -1,9 +1,9 @@
 """Accounts, passwords, lockout and the signed-in user.
 
 Accounts live in ``core_user`` with bcrypt hashes. The password check and the lockout are here
-(:func:`attempt_sign_in`); ``dashboard/shell.py`` draws the form and keeps streamlit-authenticator
-only for the cookie, whose token is made and checked here (:func:`encode_session_token`,
-:func:`decode_session_token`).
+(:func:`attempt_sign_in`); ``dashboard/shell.py`` draws the form and writes the cookie (a script
+in the page, as streamlit-authenticator's component did), whose token is made and checked here
+(:func:`encode_session_token`, :func:`decode_session_token`).
 
 Every account has a **session generation** (``core_user.session_generation``), carried in the
 cookie and in the session and compared with the database on every rerun: :func:`end_sessions`
