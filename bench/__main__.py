@@ -12,8 +12,9 @@
 | L (growth curve) | 1,000,000 | | | |
 
 Each benchmark is its own script (bench/<name>.py, run alone as before) that prints its table and
-a JSON line; this runner only chooses their sizes and says how long each took. ``T`` is a tiny
-scale for the smoke test in `make test`.
+a JSON line; this runner chooses their sizes, makes each scale's database once with
+bench/generate.py for those that read every plugin's data (var/bench/<scale>.db), and says how
+long each took. ``T`` is a tiny scale for the smoke test in `make test`.
 """
 
 from __future__ import annotations
@@ -25,29 +26,60 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+# the province table: people, studios, sessions and events, attendance rows (T: the smoke test's)
+DATA = {"T": (300, 20, 30, 300), "S": (20_000, 1_000, 5_000, 200_000),
+        "M": (200_000, 10_000, 50_000, 2_000_000)}
 SCALES = {  # benchmark -> its size arguments, per scale (absent: not run at that scale)
-    "T": {"roster": ["--people", "2000"], "people_search": ["--people", "2000"],
+    "T": {"roster": ["--people", "1000,3000"], "people_search": ["--people", "2000"],
           "workshops": ["--studios", "100", "--repeat", "1"],
           "events": ["--events", "300", "--participants", "12000", "--repeat", "1"],
-          "excel": ["--rows", "300", "--repeat", "1"]},
+          "excel": ["--rows", "300", "--repeat", "1"],
+          "pages": ["--repeat", "2"], "peer": ["--repeat", "3"],
+          "first_visit": ["--rounds", "1", "--pause", "0.5"],
+          "approvals": ["--requests", "40", "--rounds", "1"]},
     "S": {"roster": ["--people", "20000"], "people_search": ["--people", "20000"],
           "workshops": ["--studios", "1000"], "events": ["--events", "5000", "--participants", "200000"],
-          "excel": ["--rows", "100000"]},
-    "M": {"roster": ["--people", "200000"], "people_search": ["--people", "200000"],
-          "workshops": ["--studios", "10000"], "events": ["--events", "50000", "--participants", "2000000"]},
-    "L": {"roster": ["--people", "1000000"], "people_search": ["--people", "1000000"]},
+          "excel": ["--rows", "100000"],
+          "pages": [], "peer": [], "first_visit": ["--rounds", "5"], "approvals": ["--requests", "1000"]},
+    "M": {"roster": ["--people", "20000,200000"], "people_search": ["--people", "200000"],
+          "workshops": ["--studios", "10000"], "events": ["--events", "50000", "--participants", "2000000"],
+          "pages": [], "peer": ["--repeat", "7"], "approvals": ["--requests", "2000"]},
+    # the growth curve: every roster search at 1,000,000 people against 20,000
+    "L": {"roster": ["--people", "20000,1000000"], "people_search": ["--people", "1000000"]},
 }
-TAKES_POSTGRES = {"people_search", "workshops", "events"}  # the scripts with --postgres
+# these run on the scale's one generated database (bench/generate.py, every plugin's data), made
+# once per scale and run in this order: the studios, the events, pages and peer only read it,
+# first_visit signs in, approvals decides in a copy
+ON_GENERATED = ("workshops", "events", "pages", "peer", "first_visit", "approvals")
+TAKES_POSTGRES = {"people_search", "workshops", "events", "pages", "approvals"}  # with --postgres
 
 
-def commands(scale: str, postgres: str | None = None, only: set[str] | None = None) -> list[tuple[str, list[str]]]:
-    """The (benchmark, argv) pairs a scale runs: on PostgreSQL, only those that take it."""
+def data_arguments(scale: str) -> list[str]:
+    people, studios, events, rows = DATA[scale]
+    return ["--people", str(people), "--studios", str(studios), "--events", str(events),
+            "--participants", str(rows)]
+
+
+def commands(scale: str, postgres: str | None = None, only: set[str] | None = None,
+             database: Path | None = None) -> list[tuple[str, list[str]]]:
+    """The (benchmark, argv) pairs a scale runs, the generator first where one needs its
+    database (``database``); on PostgreSQL, only those that take it (each fills its own)."""
     found = []
     for name, sizes in SCALES[scale].items():
         if only and name not in only or postgres and name not in TAKES_POSTGRES:
             continue
-        argv = [sys.executable, str(HERE / f"{name}.py"), *sizes]
+        argv = [sys.executable, str(HERE / f"{name}.py")]
+        if name in ON_GENERATED:  # the sizes, where a script can also fill its own data
+            argv += {"workshops": [], "events": [], "peer": data_arguments(scale)[:2]}.get(
+                name, data_arguments(scale))
+            if postgres is None:
+                argv += ["--database", str(database)]
+        argv += sizes
         found.append((name, argv + (["--postgres", postgres] if postgres else [])))
+    found.sort(key=lambda pair: ON_GENERATED.index(pair[0]) if pair[0] in ON_GENERATED else -1)
+    if postgres is None and any(name in ON_GENERATED for name, _ in found):
+        found.insert(0, ("generate", [sys.executable, str(HERE / "generate.py"),
+                                      *data_arguments(scale), "--out", str(database)]))
     return found
 
 
@@ -64,7 +96,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no benchmark named {', '.join(sorted(unknown))}")
     failed, timings = [], []
     for scale in args.scale or ["S", "M"]:
-        for name, command in commands(scale, args.postgres, only):
+        database = HERE.parent / "var" / "bench" / f"{scale}.db"
+        for name, command in commands(scale, args.postgres, only, database):
+            if name == "generate" and not args.list:
+                database.parent.mkdir(parents=True, exist_ok=True)
+                for old in database.parent.glob(f"{scale}.db*"):  # made anew: deterministic
+                    old.unlink()
             if args.list:
                 print(f"{scale} {name}: {' '.join(command[1:])}")
                 continue

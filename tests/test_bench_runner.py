@@ -24,9 +24,20 @@ def test_each_scale_runs_the_sizes_of_the_province_table():
     lines = listed.stdout.splitlines()
     for scale, (people, studios, events, rows) in TABLE.items():
         of = {line.split(":")[0].split()[1]: line for line in lines if line.startswith(f"{scale} ")}
-        assert f"--people {people}" in of["roster"] and f"--people {people}" in of["people_search"]
+        # the roster's growth: this scale's people against the city's (S alone at S)
+        assert of["roster"].split("--people ")[1].split()[0].split(",")[-1] == people
+        assert f"--people {people}" in of["people_search"]
         assert (f"--studios {studios}" in of["workshops"]) if studios else "workshops" not in of
         assert (f"--events {events} --participants {rows}" in of["events"]) if events else "events" not in of
+        if studios:  # one database of every plugin's data, made first, read by the page benchmarks
+            data = f"--people {people} --studios {studios} --events {events} --participants {rows}"
+            names = list(of)
+            assert names[0] == "generate" and data in of["generate"] and f"var/bench/{scale}.db" in of["generate"]
+            for name in ("workshops", "events", "pages", "peer", "approvals"):
+                assert f"--database {ROOT}/var/bench/{scale}.db" in of[name]
+            assert data in of["pages"] and data in of["approvals"] and f"--people {people}" in of["peer"]
+        else:
+            assert "generate" not in of
     assert _bench("--only", "nope", "--list").returncode != 0
 
 
