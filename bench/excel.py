@@ -32,7 +32,7 @@ COUNTIES = ("上城区", "拱墅区", "西湖区", "滨江区", "萧山区", "�
 HONOURS = ("全国劳动模范", "浙江省劳动模范", "杭州市劳动模范", "杭州工匠", "建德金匠")
 HEADER = ["序号", "姓名", "性别", "身份证号", "出生日期", "参加工作时间", "联系电话", "所属区县",
           "荣誉", "授予年份", "奖金（万元）", "工作单位"]
-GOALS = {"import / calamine read": 2.0, "export / to_excel": 0.4}
+GOALS = {"import / calamine read": 1.5, "export / to_excel": 0.4}  # issue #15 (import was 2.0)
 MEMORY_GOAL_MB = 250
 
 
@@ -194,6 +194,12 @@ def main() -> int:
     print(f"import peak memory: {peak:.0f} MB for the whole process, of which "
           f"{imp['baseline_mb']:.0f} MB before the first row was read "
           f"({'meets' if peak <= MEMORY_GOAL_MB else 'misses'} the goal of {MEMORY_GOAL_MB} MB)")
+    figures = [{"label": name, "ratio": round(ratio, 3), "goal": f"≤ {GOALS[name]}",
+                "holds": ratio <= GOALS[name]} for name, ratio in ratios.items()]
+    figures.append({"label": "import peak memory (MB)", "mb": round(peak), "goal": f"≤ {MEMORY_GOAL_MB}",
+                    "holds": peak <= MEMORY_GOAL_MB})
+    print(json.dumps({"bench": "excel", "rows": args.rows, "steps": results, "figures": figures},
+                     ensure_ascii=False))
     assert results["import (checks + SQLite write)"]["rows"] == args.rows
     assert results["export (streamed)"]["rows"] == args.rows
     return 0
