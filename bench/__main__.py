@@ -20,6 +20,7 @@ long each took. ``T`` is a tiny scale for the smoke test in `make test`.
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import time
@@ -83,6 +84,58 @@ def commands(scale: str, postgres: str | None = None, only: set[str] | None = No
     return found
 
 
+def run_passing_through(command: list[str]) -> tuple[int, dict]:
+    """Run a benchmark, its output passed through as it comes; its return code and the JSON
+    line it ended with ({} when none)."""
+    report = {}
+    with subprocess.Popen(command, cwd=HERE.parent, stdout=subprocess.PIPE, text=True, bufsize=1) as proc:
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            if line.startswith('{"bench"'):
+                report = json.loads(line)
+    sys.stdout.flush()
+    return proc.returncode, report
+
+
+def figures_of(report: dict) -> list[dict]:
+    """Every figure of a benchmark's JSON line in one shape: label, ms, floor_ms, ratio, goal,
+    holds (None where a figure has no goal). The roster's figures are its last size's, and
+    their ratio is the growth from its first size."""
+    sizes, shared_goal = report.get("sizes"), report.get("goal")
+    found = []
+    for figure in report.get("figures", []):
+        if sizes:
+            ms, floor = figure[str(sizes[-1])]["ms"], figure[str(sizes[-1])]["floor_ms"]
+        else:
+            ms, floor = figure.get("ms", figure.get("plugin_ms")), figure.get("floor_ms", figure.get("bare_ms"))
+        ratio, holds = figure.get("ratio"), figure.get("holds")
+        goal = figure.get("goal") or (f"≤ {shared_goal} × floor" if shared_goal else None)
+        if holds is None and shared_goal and ratio is not None:
+            holds = ratio <= shared_goal
+        found.append({"bench": report["bench"], "label": figure.get("label") or figure.get("figure"),
+                      "ms": ms, "floor_ms": floor, "ratio": ratio, "goal": goal, "holds": holds})
+    return found
+
+
+def _number(value, digits: int = 2) -> str:
+    return "" if value is None else f"{value:,.{digits}f}"
+
+
+def print_summary(figures: list[dict], timings: list[tuple[str, str, float]]) -> None:
+    """One table of every figure of the run beside its floor and goal, then one JSON line."""
+    print("\n| scale | benchmark | figure | ms | floor (ms) | ratio | goal | holds |")
+    print("| --- | --- | --- | ---: | ---: | ---: | --- | --- |")
+    for f in figures:
+        holds = "" if f["holds"] is None else ("yes" if f["holds"] else "**no**")
+        print(f"| {f['scale']} | {f['bench']} | {f['label']} | {_number(f['ms'])} | "
+              f"{_number(f['floor_ms'])} | {_number(f['ratio'])} | {f['goal'] or ''} | {holds} |")
+    missed = [f for f in figures if f["holds"] is False]
+    print(f"\n{len(figures)} figures, {sum(f['holds'] is True for f in figures)} goals held, "
+          f"{len(missed)} missed")
+    print(json.dumps({"run": [{"scale": s, "bench": n, "seconds": round(t, 1)} for s, n, t in timings],
+                      "figures": figures}, ensure_ascii=False, default=str))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--scale", action="append", choices=sorted(SCALES),
@@ -94,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     only = {n.strip() for n in args.only.split(",")} if args.only else None
     if only and (unknown := only - set(SCALES["S"])):
         parser.error(f"no benchmark named {', '.join(sorted(unknown))}")
-    failed, timings = [], []
+    failed, timings, figures = [], [], []
     for scale in args.scale or ["S", "M"]:
         database = HERE.parent / "var" / "bench" / f"{scale}.db"
         for name, command in commands(scale, args.postgres, only, database):
@@ -107,15 +160,18 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             print(f"\n== scale {scale}: {name} ({' '.join(command[2:])})", flush=True)
             start = time.perf_counter()
-            done = subprocess.run(command, cwd=HERE.parent)
+            returncode, report = run_passing_through(command)
             timings.append((scale, name, time.perf_counter() - start))
-            if done.returncode:
+            if returncode:
                 failed.append(f"{scale} {name}")
+            figures += [{"scale": scale, **figure} for figure in figures_of(report)]
     if timings:
         print("\n| scale | benchmark | wall (s) |\n| --- | --- | ---: |")
         for scale, name, seconds in timings:
             print(f"| {scale} | {name} | {seconds:.1f} |")
         print(f"total: {sum(s for *_, s in timings):.1f} s")
+    if figures:
+        print_summary(figures, timings)
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import statistics
 import sys
@@ -143,7 +144,7 @@ def main() -> int:
         ]
         print(f"| search (limit {LIMIT}) | found | search_people (ms) | bare SQL (ms) | ratio |")
         print("| --- | ---: | ---: | ---: | ---: |")
-        ratios = []
+        ratios, figures = [], []
         with get_engine().connect() as conn, read_session() as s:
             for label, user, text in searches:
                 found = search_people(s, user, text, LIMIT)
@@ -153,8 +154,12 @@ def main() -> int:
                 if "audited" not in label:
                     ratios.append(ratio)
                 print(f"| {label} | {len(found)} | {hooks_ms:.2f} | {bare_ms:.2f} | {ratio:.2f} |")
+                figures.append({"label": label, "found": len(found), "ms": round(hooks_ms, 3),
+                                "floor_ms": round(bare_ms, 3), "ratio": round(ratio, 3)})
         print(f"\nmedian ratio search_people / bare SQL (searches that write nothing): "
               f"{statistics.median(ratios):.2f}")
+        print(json.dumps({"bench": "people_search", "people": args.people, "figures": figures},
+                         ensure_ascii=False))
     return 0
 
 

@@ -3,6 +3,7 @@ The sizes are the issue's table, typed here; a tiny run of two benchmarks proves
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -46,3 +47,10 @@ def test_a_tiny_run_runs_the_benchmarks_and_says_how_long_each_took():
     assert done.returncode == 0, done.stderr[-2000:]
     assert "| T | workshops |" in done.stdout and "| T | excel |" in done.stdout
     assert '{"bench": "workshops"' in done.stdout and "import / calamine read:" in done.stdout
+    # then every figure of the run in one table, beside its floor and goal, and one JSON line
+    assert "| T | excel | import / calamine read |" in done.stdout
+    run = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [r["bench"] for r in run["run"]] == ["generate", "excel", "workshops"]
+    studios = [f for f in run["figures"] if f["bench"] == "workshops"]
+    assert studios and all(f["ms"] > 0 and f["floor_ms"] > 0 and f["goal"] == "≤ 1.5 × floor"
+                           and f["holds"] == (f["ratio"] <= 1.5) for f in studios)
