@@ -58,3 +58,49 @@ def test_a_page_of_people_shows_whole_and_a_click_on_a_row_opens_the_person(list
     settled(page)
     assert f"person={third.id}" in page.url
     assert page.get_by_test_id("stHeadingWithActionElements").filter(has_text=third.name).count() >= 1
+
+
+def test_back_to_the_list_shows_the_search_as_it_was_and_a_click_opens_that_row(list_server, browser):  # noqa: F811
+    """← 返回名册 (and the browser's back) bring the search box, the filters and the list back
+    together: a box shown empty over a filtered list made the next click open the person of
+    another list's row."""
+    url, db = list_server
+    with create_engine(f"sqlite:///{db}").connect() as conn:
+        fragment, = conn.execute(text(  # a given name some living people share
+            "SELECT substr(name, 2) AS g FROM registry_person WHERE status != '去世' AND length(name) = 3 "
+            "GROUP BY g HAVING count(*) BETWEEN 3 AND 40 ORDER BY count(*) DESC LIMIT 1")).one()
+        found = conn.execute(text("SELECT id, name FROM registry_person WHERE status != '去世' "
+                                  "AND name LIKE :f ORDER BY name, id"), {"f": f"%{fragment}%"}).all()
+    page = browser.new_page(viewport=LAPTOP)
+    page.goto(f"{url}/registry-people")
+    sign_in(page, "admin", PASSWORD)
+    box = page.get_by_role("textbox", name="搜索")
+    wait_for(page, box)
+    box.fill(fragment)
+    box.press("Enter")
+    wait_for(page, page.get_by_text(f"共 {len(found)} 人"))
+    settled(page)
+
+    def open_row(n: int) -> None:
+        grid = page.get_by_test_id("stDataFrame")
+        grid.evaluate("e => e.scrollIntoView({block: 'start'})")
+        at = grid.bounding_box()
+        page.mouse.click(at["x"] + 70, at["y"] + ROW * n + ROW / 2)
+        wait_for(page, page.get_by_role("heading", name="人员详情"))
+        settled(page)
+
+    open_row(2)
+    assert f"person={found[1].id}" in page.url
+    page.get_by_role("button", name="← 返回名册").click()
+    wait_for(page, page.get_by_text(f"共 {len(found)} 人"))
+    settled(page)
+    assert page.get_by_role("textbox", name="搜索").input_value() == fragment
+    open_row(3)  # the third row of the list on screen, not of another
+    assert f"person={found[2].id}" in page.url
+
+    page.go_back()  # the browser's back: the list again, as it was
+    wait_for(page, page.get_by_text(f"共 {len(found)} 人"))
+    settled(page)
+    assert page.get_by_role("textbox", name="搜索").input_value() == fragment
+    open_row(1)
+    assert f"person={found[0].id}" in page.url

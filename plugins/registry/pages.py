@@ -28,6 +28,7 @@ FILTERS = ("registry_q", "registry_county", "registry_level", "registry_honour",
 QUERY_FILTERS = ("county", "level", "honour", "status", "year")
 ROW_HEIGHT = 35  # pixels: the table is as tall as its rows, no scroll box inside the page
 # pixels, so the nine columns fit a laptop's 1366-pixel screen beside the sidebar (870 in all)
+FROM_PERSON = "registry_from_person"  # a person's record was shown in the last run
 # what the counts of a search read: a write to either changes them
 ROSTER_TABLES = frozenset({"registry_person", "registry_honour"})
 WIDTHS = {"姓名": 68, "性别": 44, "出生日期": 84, "公民身份号码": 144, "所属区县": 72,
@@ -38,8 +39,14 @@ def people_page() -> None:
     user = require("registry.view")
     if "person" in st.query_params:  # a person's own link, or a row just clicked
         _keep_filters()
+        st.session_state[FROM_PERSON] = True
         _person_page(user, st.query_params["person"])
         return
+    if st.session_state.pop(FROM_PERSON, False):  # back from a record (the button or the browser)
+        # set again in the run that draws them: only a value set in the widget's own run reaches
+        # the browser, which otherwise shows an empty box over the kept search's list (and the
+        # next click on a row opened the person of another list's row)
+        _keep_filters()
     st.title("人员名册")
     _apply_query(user)
     text = st.text_input("搜索", placeholder="姓名、拼音首字母（如 zjg）或身份证号码", key="registry_q")
