@@ -22,13 +22,23 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.data.db import Base, JSONType, utcnow
 
+# Surnames read otherwise than the character's usual reading, which pypinyin gives (it reads
+# words, not names): 曾桂兰 is Zeng Guilan, found by zgl. Only readings without a second common
+# one as a surname (乐 is Yue and Le: left as pypinyin reads it).
+SURNAME_INITIALS = {"曾": "z", "覃": "q", "解": "x", "单": "s", "查": "z", "仇": "q", "区": "o",
+                    "繁": "p", "翟": "z", "种": "c", "秘": "b", "召": "s", "句": "g", "隗": "w",
+                    "祭": "z", "阚": "k"}
+
 
 def initials(name: str) -> str:
-    """Pinyin initials, the way staff search a name they half remember: 张建国 -> zjg."""
+    """Pinyin initials, the way staff search a name they half remember: 张建国 -> zjg, and a
+    surname as a surname is read (曾桂兰 -> zgl, see SURNAME_INITIALS)."""
     # imported at the first name written, not at start-up: its phrase dictionary takes 0.2 s
     from pypinyin import Style, lazy_pinyin
 
-    return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower()
+    letters = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower()
+    surname = SURNAME_INITIALS.get(name[:1])
+    return surname + letters[1:] if surname and letters else letters
 
 
 class Person(Base):
