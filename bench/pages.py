@@ -238,7 +238,7 @@ def queue_person_figures(repeat: int) -> list[dict]:
         return f"{len(queue)} of {total:,} ({late:,} overdue)" + (f", card: {len(card[1])} steps" if card else "")
 
     def person_rows(found):
-        person, honours, history = found
+        person, honours, history, _names = found
         return f"{person.name}: {len(honours)} honours, {len(history)} requests"
 
     rows = []

@@ -206,4 +206,6 @@ def test_a_persons_record_lists_every_request_about_them_newest_first(roster_db)
     [history] = [df.value for df in at.dataframe if "编号" in df.value.columns]
     assert list(history["编号"]) == [second, first]
     assert list(history["状态"]) == ["待审核", "已驳回"] and list(history["类型"]) == ["关系转移", "去世"]
-    assert list(history["审核人"]) == ["", "reviewer"] and list(history["意见"]) == ["", "请附死亡证明"]
+    # who submitted and decided, by the names people know them by, never their login names
+    assert list(history["审核人"]) == ["", "审核员乙"] and list(history["意见"]) == ["", "请附死亡证明"]
+    assert list(history["提交人"]) == ["建德工作人员", "建德工作人员"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.access.auth import display_names
 from core.access.permissions import PermissionDenied
 from core.data.audit import data_version
 from core.data.db import read_session, session_scope
@@ -173,20 +174,23 @@ def _person_page(user, wanted: str) -> None:
     st.button("← 返回名册", on_click=_close_person, key="registry_back")
     try:
         with read_session() as session:
-            person, honours, history = person_data(session, user, wanted)
+            person, honours, history, names = person_data(session, user, wanted)
     except PermissionDenied as exc:
         st.title("人员名册")
         st.error(str(exc))
         return
     st.title("人员详情")
-    _person_detail(user, person, honours, history)
+    _person_detail(user, person, honours, history, names)
 
 
 def person_data(session, user, wanted: str):
     """What a person's record shows: the person (PermissionDenied outside the user's counties),
-    their honours and every change request about them, newest first; in one read session."""
+    their honours, every change request about them, newest first, and the display names of
+    who submitted and decided them; in one read session."""
     person = queries.visible_person(session, user, wanted)
-    return person, honours_of(session, [person.id])[person.id], changes.history_of(session, person.id)
+    history = changes.history_of(session, person.id)
+    names = display_names(session, {r.submitted_by for r in history} | {r.decided_by for r in history})
+    return person, honours_of(session, [person.id])[person.id], history, names
 
 
 def _export_search(flt: PersonFilter, total: int, honour_count: int) -> None:
@@ -204,7 +208,7 @@ def _export_search(flt: PersonFilter, total: int, honour_count: int) -> None:
                   key=f"export-roster-search-{abs(hash(flt))}")
 
 
-def _person_detail(user, person: Person, honours, history) -> None:
+def _person_detail(user, person: Person, honours, history, names: dict[str, str]) -> None:
     sensitive = can("registry.view_sensitive")
     if sensitive:
         seen = st.session_state.setdefault("registry_seen", set())
@@ -226,8 +230,10 @@ def _person_detail(user, person: Person, honours, history) -> None:
                        "授予单位": h.awarding_body or ""} for h in honours], hide_index=True)
         st.markdown("**变动记录**")
         if history:
-            st.dataframe([{"编号": r.id, "类型": r.kind, "状态": r.state, "提交人": r.submitted_by,
-                           "提交时间": format_time(r.submitted_at), "审核人": r.decided_by or "",
+            st.dataframe([{"编号": r.id, "类型": r.kind, "状态": r.state,
+                           "提交人": names.get(r.submitted_by, r.submitted_by),
+                           "提交时间": format_time(r.submitted_at),
+                           "审核人": names.get(r.decided_by, r.decided_by) if r.decided_by else "",
                            "审核时间": format_time(r.decided_at), "意见": r.decision_reason or ""}
                           for r in history], hide_index=True, width="stretch")
         else:
