@@ -120,6 +120,8 @@ def test_details_links_carry_the_tiles_filters_and_open_the_same_people(roster_d
         "registry-people", {"county": JIANDE, "year": str(year), "status": "全部"})
     # pending changes are counted as they are now, whatever the year: the queue gets the county
     assert link_of(blocks["待审核变动"]) == ("registry-review", {"county": JIANDE})
+    # the year's approvals: no page lists them, and the queue (pending only) is not what it counts
+    assert blocks["本年度通过变动"].get("page_link") == []
 
     # each link opens the roster on the very people its tile counts
     for title in ("全国级荣誉获得者", "在职人员", "在册劳模工匠"):

@@ -160,9 +160,9 @@ METRICS = [
     Metric(key="registry-pending", title="待审核变动", compute=pending_changes,
            tables=frozenset({"registry_change"}), permission="registry.view", link="registry-review",
            order=14),
+    # no link: no page lists decided requests (审核队列 holds the pending ones only)
     Metric(key="registry-approvals", title="本年度通过变动", compute=approvals,
-           tables=frozenset({"registry_change"}), permission="registry.view", link="registry-review",
-           order=15),
+           tables=frozenset({"registry_change"}), permission="registry.view", order=15),
     Metric(key="registry-honours-per-year", title="荣誉授予", compute=honours_per_year,
            tables=TABLES, permission="registry.view", link="registry-people", order=13),
 ]
