@@ -78,6 +78,9 @@ ARIA_ZH = {
     "Click to retry upload": "点击重新上传", "Skip to main content": "跳到正文",
     "progress": "进度",  # st.progress's bar (年度计划)
     "Fullscreen": "全屏", "Close fullscreen": "退出全屏",  # an image's or chart's toolbar
+    # a chart's own tools (on hover)
+    "Show data": "查看数据", "Show chart": "查看图表", "Download as PNG": "下载图片",
+    "Copy Vega-Lite spec": "复制图表定义", "Copied!": "已复制",
     "Link to heading": "本节链接",
     "Error:": "错误：", "Only one file is allowed.": "只能上传一个文件。",
     "Unexpected error. Please try again.": "出错了，请重试。",

@@ -55,3 +55,21 @@ def test_the_wall_screen_pinned_to_a_county_fills_the_width(roster_server, brows
     third = tile(page, "在职人员").bounding_box()
     # three tiles side by side across the screen, the last ending near its right edge
     assert abs(first["y"] - third["y"]) < 2 and third["x"] + third["width"] > 1920 * 0.85
+
+
+def test_a_charts_toolbar_speaks_chinese(roster_server, browser):  # noqa: F811
+    """The tools above a chart (shown on hover) are named in Chinese, as a screen reader says
+    them: Streamlit names them in English ("Show data", "Download as PNG", "Fullscreen")."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(roster_server)
+    sign_in(page, "manager", PASSWORD)
+    chart = page.get_by_test_id("stVegaLiteChart").first
+    wait_for(page, chart)
+    settled(page)
+    chart.hover()
+    toolbar = page.get_by_test_id("stElementToolbar").first
+    wait_for(page, toolbar.get_by_role("button").first)
+    page.wait_for_timeout(300)  # the renaming script runs on the next change of the page
+    names = [b.get_attribute("aria-label") or b.inner_text() for b in toolbar.get_by_role("button").all()]
+    assert names and "查看数据" in names, names
+    assert not [n for n in names if re.search(r"[A-Za-z]{2,}", n or "")], names
