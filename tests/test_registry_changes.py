@@ -241,7 +241,7 @@ def test_a_persons_page_shows_the_full_change_history(roster_db):
     history = at.dataframe[-1].value
     assert rid in list(history["编号"])
     row = history[history["编号"] == rid].iloc[0]
-    assert (row["类型"], row["状态"], row["审核人"]) == ("信息更正", "已通过", "reviewer")
+    assert (row["类型"], row["状态"], row["审核人"]) == ("信息更正", "已通过", "审核员乙")  # by name, not login
 
 
 def test_bulk_additions_refuse_a_known_person_of_another_county_and_two_honours_approve(roster_db, tmp_path):
