@@ -63,7 +63,7 @@ def _median(values) -> float:
 
 
 def figure(label: str, ms: float, floor_ms: float | None, goal: str, holds: bool, **extra) -> dict:
-    return {"label": label, "ms": round(ms, 3), "floor_ms": None if floor_ms is None else round(floor_ms, 3),
+    return {"label": label, "ms": round(ms, 6), "floor_ms": None if floor_ms is None else round(floor_ms, 6),
             "ratio": round(ms / floor_ms, 3) if floor_ms else None, "goal": goal, "holds": holds, **extra}
 
 
