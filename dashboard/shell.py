@@ -136,13 +136,13 @@ def _check_schema_once(host: PluginHost) -> None:
 
 # What a cookie's value may hold: the token's characters (base64url and dots), or nothing.
 COOKIE_VALUE_RE = re.compile(r"^[A-Za-z0-9_.-]*$")
-_SIGNED_OUT_KEYS = ("name", "username", "authentication_status", "email", "roles")
+_SIGNED_OUT_KEYS = ("name", "username", "authentication_status", "roles")
 
 
 def _write_cookie(value: str, expires: dt.datetime, where=None) -> None:
     """Set the sign-in cookie (or, with a past ``expires``, delete it) from the page: a script
-    in the sidebar (or ``where``) writes it as streamlit-authenticator's cookie component did (JavaScript,
-    path /, SameSite=Strict, not httpOnly). No component: a component's value comes back and
+    in the sidebar (or ``where``) writes it as streamlit-authenticator's cookie component did
+    (JavaScript, path /, SameSite=Strict, not httpOnly). No component: a component's value comes back and
     reruns the whole page (twice after each sign-in), and its arguments make Streamlit import
     pandas and pyarrow (0.5 s on a first visit). The cookie is read from the request
     (``st.context.cookies``)."""
@@ -166,18 +166,16 @@ def _signed_out(where=None) -> None:
     shows the sign-in form); the script that deletes it goes in the sidebar, or ``where``."""
     for key in _SIGNED_OUT_KEYS:
         st.session_state[key] = None
-    st.session_state["logout"] = True
     st.session_state.pop(USER_KEY, None)
     st.session_state.pop(GENERATION_KEY, None)
     _write_cookie("", dt.datetime(1970, 1, 1, tzinfo=dt.UTC), where)
 
 
 def _mark_signed_in(user: auth.CurrentUser, generation: int) -> None:
-    """Leave the session as streamlit-authenticator leaves it after its form, plus the
-    generation the session belongs to."""
+    """Mark the session signed in with the keys streamlit-authenticator used (the tests seed
+    them), plus the generation the session belongs to."""
     st.session_state.update({"authentication_status": True, "username": user.username,
-                             "name": user.display_name, "roles": [user.role], "email": None,
-                             "logout": None, GENERATION_KEY: generation})
+                             "name": user.display_name, "roles": [user.role], GENERATION_KEY: generation})
 
 
 def _signed_in_user(cookie_key: str) -> auth.CurrentUser | None:

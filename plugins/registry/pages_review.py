@@ -22,7 +22,6 @@ from core.ui.text import literal
 from plugins.registry import changes
 from plugins.registry.models import ChangeEvent, ChangeRequest, Person
 from plugins.registry.queries import sees_full_numbers
-from plugins.registry.vocab import mask_id
 
 FLASH = "queue_flash"  # [(kind, text)] of the last decision, shown after the rerun
 CONFIRM = "queue_bulk_confirm"  # the ids 批量通过 asks to confirm
@@ -188,24 +187,23 @@ def review_page() -> None:
     shown = f"（显示最早的 {len(queue)} 件）" if total > len(queue) else ""
     st.caption(f"待审核 {total} 件，按提交时间排序{shown}"
                + (f"，其中 {late} 件已超过 {changes.OVERDUE.days} 天" if late else "") + (f"。{own}" if own else ""))
-    now = utcnow()
+    now, about = utcnow(), {r.id: subject(r) for r in queue}
     st.dataframe([{"编号": r.id, "超期": "⚠ 超期" if changes.is_overdue(r, now) else "", "类型": r.kind,
-                   "姓名": r.name, "身份证号码": r.id_number if full else mask_id(r.id_number),
-                   "区县": county_name(r.county_code), "工作单位": r.employer or "",
-                   "人员状态": r.status, "提交人": names.get(r.submitted_by, r.submitted_by),
+                   "姓名": about[r.id].name, "身份证号码": about[r.id].id_shown(full),
+                   "区县": county_name(about[r.id].county_code), "工作单位": about[r.id].employer or "",
+                   "人员状态": about[r.id].status, "提交人": names.get(r.submitted_by, r.submitted_by),
                    "提交时间": format_time(r.submitted_at), "理由": r.reason} for r in queue],
                  hide_index=True, width="stretch",
                  column_config={"理由": st.column_config.TextColumn(width="large")})
-    labels = {r.id: picker_label(r, r) for r in queue}
+    labels = {r.id: picker_label(r, about[r.id]) for r in queue}
     chosen = st.selectbox("审核申请", list(labels), key="queue_request", format_func=labels.__getitem__)
     with read_session() as session:
         request, events, names = card_data(session, chosen, names)
     if request is None or request.state != changes.PENDING:  # decided this very moment by another
         st.warning(f"编号 {chosen} 已被处理，请刷新后查看。")
         return
-    by_id = {r.id: r for r in queue}
-    _card(user, request, subject(by_id[chosen]), events, names, full)
-    _bulk(user, by_id, labels, full)
+    _card(user, request, about[chosen], events, names, full)
+    _bulk(user, {r.id: r.kind for r in queue}, about, labels, full)
 
 
 def _card(user, request, subject: changes.Subject, events, names, full: bool) -> None:
@@ -239,7 +237,8 @@ def _card(user, request, subject: changes.Subject, events, names, full: bool) ->
             _decide(user, [request.id], "驳回", note)
 
 
-def _bulk(user, by_id: dict, labels: dict[int, str], full: bool) -> None:
+def _bulk(user, kinds: dict[int, str], about: dict[int, changes.Subject], labels: dict[int, str],
+          full: bool) -> None:
     """批量通过: choose, then confirm a list naming every person, then act."""
     several = st.multiselect("批量通过", list(labels), format_func=labels.__getitem__, key="queue_bulk",
                              placeholder="选择要一并通过的申请", select_all=False)  # no English "Select all"
@@ -251,8 +250,7 @@ def _bulk(user, by_id: dict, labels: dict[int, str], full: bool) -> None:
         return
     with st.container(border=True):
         st.warning(f"确认通过以下 {len(asked)} 件申请？通过后立即生效。")
-        about = {rid: subject(by_id[rid]) for rid in asked}
-        st.dataframe([{"编号": rid, "类型": by_id[rid].kind, "姓名": about[rid].name,
+        st.dataframe([{"编号": rid, "类型": kinds[rid], "姓名": about[rid].name,
                        "身份证号码": about[rid].id_shown(full), "区县": county_name(about[rid].county_code),
                        "工作单位": about[rid].employer or ""} for rid in asked],
                      hide_index=True, width="stretch")
