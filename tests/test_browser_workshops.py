@@ -141,3 +141,43 @@ def test_after_saving_on_a_studios_page_the_next_section_opened_stays_open(studi
     settled(page)
     assert section.locator("details").get_attribute("open") is not None
     assert search.is_visible()
+
+
+def test_back_to_the_studios_list_shows_the_search_as_it_was(studios_server, browser):  # noqa: F811
+    """← 返回工作室一览 and the browser's back bring the search box and the list back together:
+    the same row opens the same studio as before (not a row of the unfiltered list)."""
+    url, db = studios_server
+    with create_engine(f"sqlite:///{db}").connect() as conn:
+        word, = conn.execute(text(  # a piece of a name that several studios share
+            "SELECT substr(name, 1, 2) AS w FROM workshops_studio GROUP BY w "
+            "HAVING count(*) BETWEEN 3 AND 40 ORDER BY count(*) DESC LIMIT 1")).one()
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(f"{url}/workshops-list")
+    sign_in(page, "admin", PASSWORD)
+    box = page.get_by_role("textbox", name="搜索")
+    wait_for(page, box)
+    box.fill(word)
+    box.press("Enter")
+    wait_for(page, page.get_by_text(re.compile(r"共 \d+ 家")))
+    settled(page)
+
+    def open_row(n: int) -> str:
+        grid = page.get_by_test_id("stDataFrame").first
+        grid.evaluate("e => e.scrollIntoView({block: 'start'})")
+        at = grid.bounding_box()
+        page.mouse.click(at["x"] + 70, at["y"] + 35 * n + 35 / 2)
+        page.wait_for_url(re.compile(r"studio=\d+"))
+        settled(page)
+        return re.search(r"studio=(\d+)", page.url)[1]
+
+    second = open_row(2)
+    page.get_by_role("button", name="← 返回工作室一览").click()
+    wait_for(page, page.get_by_text(re.compile(r"共 \d+ 家")))
+    settled(page)
+    assert page.get_by_role("textbox", name="搜索").input_value() == word
+    assert open_row(2) == second
+    page.go_back()
+    wait_for(page, page.get_by_text(re.compile(r"共 \d+ 家")))
+    settled(page)
+    assert page.get_by_role("textbox", name="搜索").input_value() == word
+    assert open_row(2) == second

@@ -62,3 +62,34 @@ def format_time(value) -> str:
     if value is None:
         return ""
     return clock.to_local(value).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def data_version_now(tables) -> int:
+    """A number that grows with every write to ``tables``, read now in a read session of its
+    own: the key of a page's ``st.cache_data`` that must see the next write at the next run.
+
+        rows = counted(filters, data_version_now({"registry_person"}))"""
+    from core.data.audit import data_version
+    from core.data.db import read_session
+
+    with read_session() as session:
+        return data_version(session, set(tables))
+
+
+def keep_list_filters(keys, away: bool, name: str) -> None:
+    """The filters (widget ``keys``) of a list that a record replaces on the same page while
+    ``away`` (e.g. ``"person" in st.query_params``), for the list to come back as it was.
+
+    Kept while the record is shown (a widget not drawn in a run is forgotten), and set once more
+    in the run that draws the list again (by a 返回 button or the browser's back): only a value
+    set in the widget's own run reaches the browser, which otherwise draws the widgets empty over
+    the kept list, and the next click on a row acts on another list's row. ``name`` tells the
+    page's list from others. Call it before the list's widgets are drawn."""
+    marker = f"jiangxin_away_from_{name}"
+    if away:
+        st.session_state[marker] = True
+    elif not st.session_state.pop(marker, False):
+        return
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]

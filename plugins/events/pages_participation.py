@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.data.audit import data_version
 from core.data.db import read_session
 from core.host.charts import bars
 from core.host.metrics import MetricContext
 from core.host.people import display_names, people_available
 from core.settings import clock
 from core.settings.counties import county_name, county_names, load_counties, resolve_county
-from core.ui import require
+from core.ui import data_version_now, require
 from core.ui.text import literal
 from plugins.events import metrics, stats
 from plugins.events.queries import counties_of
@@ -39,11 +38,6 @@ def _people(_user, scope, year: int, county: str | None, offset: int, version: i
     with read_session() as session:
         rows, total = stats.person_participation(session, _user, year, county, offset)
     return [dict(row) for row in rows], total
-
-
-def _people_version() -> int:
-    with read_session() as session:
-        return data_version(session, set(PEOPLE_TABLES))
 
 
 def _event_county(code: str, names: dict[str, str]) -> str:
@@ -147,7 +141,7 @@ def _pager(key: str, total: int, unit: str) -> int:
 
 def _by_person(session, user, year: int, county: str | None, scope: str) -> None:
     st.subheader(f"{year} 年人员参与情况", anchor=False)
-    version, scope_key = _people_version(), counties_of(user)
+    version, scope_key = data_version_now(PEOPLE_TABLES), counties_of(user)
     _, total = _people(user, scope_key, year, county, 0, version)
     if not total:
         st.info(f"{literal(scope)} {year} 年还没有名册人员受邀参加活动。")

@@ -6,12 +6,11 @@ import streamlit as st
 
 from core.access.auth import display_names
 from core.access.permissions import PermissionDenied
-from core.data.audit import data_version
 from core.data.db import read_session, session_scope
 from core.settings import clock
 from core.settings.counties import county_name, load_counties, resolve_county
 from core.spreadsheet.widgets import export_button, import_panel
-from core.ui import can, format_time, require
+from core.ui import can, data_version_now, format_time, keep_list_filters, require
 from core.ui.text import literal
 from plugins.registry import changes, queries
 from plugins.registry.models import Person
@@ -29,7 +28,6 @@ FILTERS = ("registry_q", "registry_county", "registry_level", "registry_honour",
 QUERY_FILTERS = ("county", "level", "honour", "status", "year")
 ROW_HEIGHT = 35  # pixels: the table is as tall as its rows, no scroll box inside the page
 # pixels, so the nine columns fit a laptop's 1366-pixel screen beside the sidebar (870 in all)
-FROM_PERSON = "registry_from_person"  # a person's record was shown in the last run
 # what the counts of a search read: a write to either changes them
 ROSTER_TABLES = frozenset({"registry_person", "registry_honour"})
 WIDTHS = {"姓名": 68, "性别": 44, "出生日期": 84, "公民身份号码": 144, "所属区县": 72,
@@ -38,16 +36,10 @@ WIDTHS = {"姓名": 68, "性别": 44, "出生日期": 84, "公民身份号码": 
 
 def people_page() -> None:
     user = require("registry.view")
+    keep_list_filters(FILTERS, "person" in st.query_params, "registry_people")
     if "person" in st.query_params:  # a person's own link, or a row just clicked
-        _keep_filters()
-        st.session_state[FROM_PERSON] = True
         _person_page(user, st.query_params["person"])
         return
-    if st.session_state.pop(FROM_PERSON, False):  # back from a record (the button or the browser)
-        # set again in the run that draws them: only a value set in the widget's own run reaches
-        # the browser, which otherwise shows an empty box over the kept search's list (and the
-        # next click on a row opened the person of another list's row)
-        _keep_filters()
     st.title("人员名册")
     _apply_query(user)
     text = st.text_input("搜索", placeholder="姓名、拼音首字母（如 zjg）或身份证号码", key="registry_q")
@@ -71,7 +63,7 @@ def people_page() -> None:
         st.warning(refused)
         return
 
-    total, honour_count = search_counts(flt, roster_version())
+    total, honour_count = search_counts(flt, data_version_now(ROSTER_TABLES))
     st.markdown(f"**共 {total} 人**")
     pages = max(1, -(-total // PAGE_SIZE))
     page = st.number_input(f"页码（共 {pages} 页，{total} 人）", 1, pages, 1,
@@ -94,11 +86,6 @@ def search_counts(flt: PersonFilter, version: int) -> tuple[int, int]:
     on a row, the next page, a download. ``flt`` keys it with its viewer."""
     with read_session() as session:
         return count_people(session, flt), count_honours(session, None, search=flt)
-
-
-def roster_version() -> int:
-    with read_session() as session:
-        return data_version(session, set(ROSTER_TABLES))
 
 
 def _years() -> list[int]:
@@ -126,14 +113,6 @@ def _people_table(people: list[Person], honours) -> None:
     if chosen and 0 <= chosen[0] < len(people):
         st.query_params["person"] = str(people[chosen[0]].id)
         st.rerun()  # the record is shown instead of the list (people_page keeps the filters)
-
-
-def _keep_filters() -> None:
-    """Keep the filters' values while the person's record is shown instead of the list: a
-    widget not drawn in a run is forgotten, and 返回名册 should find the search as it was."""
-    for key in FILTERS:
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
 
 
 def _apply_query(user) -> None:

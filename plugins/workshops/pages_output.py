@@ -9,11 +9,10 @@ from __future__ import annotations
 import streamlit as st
 
 from core.access.permissions import scoped_counties
-from core.data.audit import data_version
 from core.data.db import read_session
 from core.settings import clock
 from core.settings.counties import county_name, load_counties, resolve_county
-from core.ui import NAV_KEY, page_link, require
+from core.ui import NAV_KEY, data_version_now, page_link, require
 from core.ui.text import literal
 from plugins.workshops import stats
 from plugins.workshops.vocab import HONOUR_LEVELS, OUTPUT_FIELDS
@@ -31,11 +30,6 @@ def _cached(what: str, counties: tuple[str, ...] | None, args: tuple, version: i
     # ``version`` only keys the cache: a write to a studio table makes a new entry
     with read_session() as session:
         return getattr(stats, what)(session, counties, *args)
-
-
-def _version() -> int:
-    with read_session() as session:
-        return data_version(session, TABLES)
 
 
 def _apply_query(user, years: list[int]) -> None:
@@ -74,7 +68,7 @@ def output_page() -> None:
     user = require("workshops.view")
     st.title("成果统计")
     own = user.visible_counties()
-    version = _version()
+    version = data_version_now(TABLES)
     this_year = clock.this_year()
     years = sorted({this_year, *_cached("output_years", own, (), version)}, reverse=True)
     _apply_query(user, years)

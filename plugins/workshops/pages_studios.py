@@ -19,7 +19,7 @@ from core.data.db import read_session, session_scope
 from core.host.people import display_names
 from core.settings import clock
 from core.settings.counties import county_name, load_counties
-from core.ui import NAV_KEY, can, format_time, page_link, require
+from core.ui import NAV_KEY, can, format_time, keep_list_filters, page_link, require
 from core.ui.dates import date_field
 from core.ui.messages import PageMessages
 from core.ui.people import people_picker, person_picker
@@ -57,8 +57,9 @@ def _years() -> list[int]:
 
 def studios_page() -> None:
     user = require("workshops.view")
+    keep_list_filters((*KEYS.values(), *FLAG_KEYS.values(), PAGE), "studio" in st.query_params,
+                      "workshops_studios")
     if "studio" in st.query_params:  # a studio's own link, or a row just clicked
-        _keep_filters()
         _studio_page(user, st.query_params["studio"])
         return
     st.title("工作室一览")
@@ -70,14 +71,6 @@ def studios_page() -> None:
 
 
 # --- the list ---------------------------------------------------------------------------------
-
-def _keep_filters() -> None:
-    """Keep the filters while a studio is shown instead of the list (a widget not drawn in a
-    run is forgotten): 返回 finds the list as it was."""
-    for key in (*KEYS.values(), *FLAG_KEYS.values(), PAGE):
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
-
 
 def _asked() -> tuple[str, ...]:
     return tuple(str(st.query_params.get(p) or "") for p in PARAMS)
